@@ -1,0 +1,204 @@
+"""The backend protocol, capability declarations and the registry.
+
+Each backend module registers one :class:`Backend` subclass.  Capabilities are
+class attributes (data), so ``solver="auto"`` and ``opt-model solvers`` read
+them without importing any solver library.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from solvers.errors import SolverNotAvailableError, UnsupportedProblemError
+from solvers.result import BackendResult
+from solvers.standard_form import ProblemClass, StandardForm
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """Options every backend understands; backends ignore what does not apply.
+
+    ``extra`` passes solver-specific options through unchanged.
+    """
+
+    time_limit: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    presolve: bool | None = None
+    method: str | None = None
+    seed: int | None = None
+    verbose: bool = False
+    extra: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any] | None) -> SolveOptions:
+        if not options:
+            return cls()
+        known = {name for name in cls.__dataclass_fields__ if name != "extra"}
+        aliases = {"time_limit_s": "time_limit", "mip_rel_gap": "mip_gap", "gap": "mip_gap",
+                   "random_seed": "seed", "output_flag": "verbose"}
+        fields: dict[str, Any] = {}
+        extra: dict[str, Any] = dict(options.get("extra", {}) or {})
+        for key, value in options.items():
+            if key == "extra":
+                continue
+            key = aliases.get(key, key)
+            if key in known:
+                fields[key] = value
+            else:
+                extra[key] = value
+        return cls(**fields, extra=extra or None)
+
+
+class Backend:
+    """Base class of solver backends.
+
+    Subclasses set the capability attributes and implement :meth:`solve`.
+    """
+
+    name: ClassVar[str] = ""
+    """Registry name, e.g. ``"highs"``; sub-solvers are addressed as ``name:variant``."""
+    problem_classes: ClassVar[frozenset[ProblemClass]] = frozenset()
+    gives_duals: ClassVar[bool] = False
+    gives_ranging: ClassVar[bool] = False
+    warm_start: ClassVar[bool] = False
+    variants: ClassVar[tuple[str, ...]] = ()
+    description: ClassVar[str] = ""
+
+    def __init__(self, variant: str | None = None) -> None:
+        self.variant = variant
+
+    @classmethod
+    def is_available(cls) -> bool:
+        return True
+
+    @classmethod
+    def version(cls) -> str:
+        return ""
+
+    def supports(self, problem_class: ProblemClass) -> bool:
+        return problem_class in self.problem_classes
+
+    def solve(self, form: StandardForm, options: SolveOptions) -> BackendResult:
+        raise NotImplementedError
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name}:{self.variant}" if self.variant else self.name
+
+
+_REGISTRY: dict[str, str] = {
+    "highs": "solvers.highs_backend:HighsBackend",
+}
+_LOADED: dict[str, type[Backend]] = {}
+
+# Preference order for solver="auto", best first.
+AUTO_ORDER: list[str] = ["highs"]
+
+
+def register(name: str, target: str | type[Backend]) -> None:
+    """Register a backend class, or a ``"module:Class"`` path imported lazily."""
+    if isinstance(target, str):
+        _REGISTRY[name] = target
+        _LOADED.pop(name, None)
+    else:
+        _REGISTRY[name] = f"{target.__module__}:{target.__qualname__}"
+        _LOADED[name] = target
+
+
+def backend_names() -> list[str]:
+    return list(_REGISTRY)
+
+
+def backend_class(name: str) -> type[Backend]:
+    """The class registered as ``name``; raises :class:`SolverNotAvailableError`."""
+    if name not in _REGISTRY:
+        raise SolverNotAvailableError(
+            f"unknown solver {name!r}; known solvers: {', '.join(sorted(_REGISTRY))}")
+    if name not in _LOADED:
+        module_name, _, class_name = _REGISTRY[name].partition(":")
+        module = importlib.import_module(module_name)
+        _LOADED[name] = getattr(module, class_name)
+    return _LOADED[name]
+
+
+def get_backend(spec: str) -> Backend:
+    """A backend instance from a solver string such as ``"highs"`` or ``"highs:ipm"``."""
+    name, _, variant = spec.partition(":")
+    cls = backend_class(name.lower())
+    if not cls.is_available():
+        raise SolverNotAvailableError(
+            f"solver {name!r} is not installed; install its package or choose another solver "
+            f"(available: {', '.join(available_backends()) or 'none'})")
+    if variant and cls.variants and variant.lower() not in {v.lower() for v in cls.variants}:
+        raise SolverNotAvailableError(
+            f"solver {name!r} has no variant {variant!r}; choose one of {', '.join(cls.variants)}")
+    return cls(variant or None)
+
+
+def available_backends() -> list[str]:
+    names = []
+    for name in _REGISTRY:
+        try:
+            if backend_class(name).is_available():
+                names.append(name)
+        except ImportError:
+            continue
+    return names
+
+
+def choose_backend(problem_class: ProblemClass) -> Backend:
+    """The first installed backend in :data:`AUTO_ORDER` that declares ``problem_class``."""
+    for name in AUTO_ORDER:
+        try:
+            cls = backend_class(name)
+        except ImportError:
+            continue
+        if cls.is_available() and problem_class in cls.problem_classes:
+            return cls()
+    raise UnsupportedProblemError(
+        f"no installed solver can solve a {problem_class.value} problem; "
+        f"installed: {', '.join(available_backends()) or 'none'}")
+
+
+def capable_backends(problem_class: ProblemClass) -> list[str]:
+    result = []
+    for name in _REGISTRY:
+        try:
+            cls = backend_class(name)
+        except ImportError:
+            continue
+        if problem_class in cls.problem_classes:
+            result.append(name)
+    return result
+
+
+def solve(form: StandardForm, solver: str = "auto", options: Mapping[str, Any] | SolveOptions | None = None,
+          on_backend: Callable[[Backend], None] | None = None) -> BackendResult:
+    """Solve a standard form with the named backend (``"auto"`` picks one by problem class).
+
+    Example
+    -------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from solvers import StandardForm, Sense, solve
+    >>> form = StandardForm(c=np.array([3.0, 5.0]), sense=Sense.MAXIMIZE,
+    ...     A=sp.csr_matrix(np.array([[1.0, 0], [0, 2], [3, 2]])),
+    ...     row_lower=np.full(3, -np.inf), row_upper=np.array([4.0, 12, 18]),
+    ...     col_lower=np.zeros(2), col_upper=np.full(2, np.inf))
+    >>> solve(form).objective
+    36.0
+    """
+    opts = options if isinstance(options, SolveOptions) else SolveOptions.from_mapping(options)
+    problem_class = form.problem_class
+    backend = choose_backend(problem_class) if solver == "auto" else get_backend(solver)
+    if not backend.supports(problem_class):
+        able = capable_backends(problem_class)
+        hint = f"use solver={able[0]!r}" if able else "no registered solver can"
+        raise UnsupportedProblemError(
+            f"solver {backend.full_name!r} cannot solve a {problem_class.value} problem; {hint}")
+    if on_backend is not None:
+        on_backend(backend)
+    return backend.solve(form, opts)

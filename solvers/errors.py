@@ -1,0 +1,68 @@
+"""The project's one exception hierarchy.
+
+Every error raised on purpose by ``solvers`` or ``opt_model`` derives from
+:class:`OptModelError`, and each also derives from the matching builtin so that
+ordinary ``except ValueError`` / ``except RuntimeError`` / ``except ImportError``
+clauses keep working.  The hierarchy lives in the lower layer (``solvers``) so
+that both packages share it; ``opt_model.errors`` re-exports it.
+
+Messages follow one format: what happened, where (variable, constraint, index,
+spec file and line), and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class OptModelError(Exception):
+    """Root of every error that opt-model raises on purpose."""
+
+
+class ModelError(OptModelError, ValueError):
+    """The model is malformed: misaligned dimensions, bad numbers, unknown names."""
+
+
+class SpecError(OptModelError, ValueError):
+    """A YAML spec is invalid; carries the file, line and column of the offending node."""
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        self.reason = message
+        where = ""
+        if file is not None:
+            where = f"{file}:{line if line is not None else '?'}:{column if column is not None else '?'}: "
+        super().__init__(where + message)
+
+
+class InputFileError(OptModelError, ValueError):
+    """A model file (MPS, LP) cannot be read: missing, unreadable or malformed."""
+
+
+class UnsupportedProblemError(OptModelError, ValueError):
+    """A backend was asked to solve a problem class it does not declare."""
+
+
+class SolverError(OptModelError, RuntimeError):
+    """A solver failed in a way that is not a solve status (bad option, crash in the library)."""
+
+
+class SolverNotAvailableError(OptModelError, ImportError):
+    """The requested backend is not installed or not registered."""
+
+
+class SensitivityError(OptModelError, RuntimeError):
+    """Sensitivity information was asked for where it does not exist (no basis, a MILP)."""
+
+
+__all__ = [
+    "OptModelError",
+    "ModelError",
+    "SpecError",
+    "InputFileError",
+    "UnsupportedProblemError",
+    "SolverError",
+    "SolverNotAvailableError",
+    "SensitivityError",
+]
