@@ -1,0 +1,47 @@
+"""opt-model: resource-allocation optimization with vectorized modeling.
+
+Example
+-------
+>>> import opt_model as om
+>>> m = om.Model("placement")
+>>> task = om.Dim("task", ["etl", "train", "serve"]); host = om.Dim("host", ["h1", "h2"])
+>>> x = m.add_variables("x", dims=(task, host), lb=0, ub=1)
+>>> _ = m.add_constraints("assign", x.sum("host") == 1)
+>>> need = om.data([[8, 8], [48, 48], [16, 16]], dims=(task, host), name="mem_need")
+>>> mem = m.add_resource("memory", unit="GiB", capacity=om.data({"h1": 32, "h2": 64}, dims=host))
+>>> _ = mem.add_usage((need * x).sum("task"))
+>>> price = om.data([[1, 2], [3, 4], [2, 1]], dims=(task, host), name="price")
+>>> m.minimize((price * x).sum())
+>>> result = m.solve()
+>>> result.status.value, round(result.objective, 6)
+('optimal', 5.5)
+"""
+
+from opt_model.constraints import ConstraintBlock, ConstraintDef
+from opt_model.data import LabeledArray, data
+from opt_model.dims import Dim
+from opt_model.errors import (
+    InputFileError,
+    ModelError,
+    OptModelError,
+    SensitivityError,
+    SolverError,
+    SolverNotAvailableError,
+    SpecError,
+    UnsupportedProblemError,
+)
+from opt_model.expressions import LinearExpression, QuadraticExpression, quad_form, quicksum
+from opt_model.model import Model
+from opt_model.resources import Provision, Resource
+from opt_model.result import Result
+from opt_model.variables import Variable, VarKind
+from solvers import SolveStatus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConstraintBlock", "ConstraintDef", "Dim", "InputFileError", "LabeledArray", "LinearExpression", "Model",
+    "ModelError", "OptModelError", "Provision", "QuadraticExpression", "Resource", "Result", "SensitivityError",
+    "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "UnsupportedProblemError", "VarKind",
+    "Variable", "__version__", "data", "quad_form", "quicksum",
+]

@@ -1,0 +1,233 @@
+"""Results mapped back to the model's names and labels.
+
+Sign convention (all backends, min and max alike): ``dual(name)`` is the
+derivative of the optimal objective with respect to the constraint's
+right-hand side; ``reduced_cost(var)`` its derivative with respect to the
+variable's active bound.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from opt_model.data import LabeledArray
+from opt_model.errors import ModelError, SolverError
+from opt_model.expressions import ExpressionOps, LinearExpression, QuadraticExpression
+from opt_model.variables import Variable
+from solvers import BackendResult, SolveStatus
+
+if TYPE_CHECKING:
+    from opt_model.compiler import CompiledModel, RowBlock
+    from opt_model.model import Model
+
+
+class Result:
+    """The outcome of :meth:`Model.solve`: status, objective, and values by name.
+
+    Example
+    -------
+    >>> import opt_model as om
+    >>> m = om.Model(); host = om.Dim("host", ["h1", "h2"])
+    >>> x = m.add_variables("x", dims=host, ub=om.data({"h1": 2, "h2": 3}, dims=host))
+    >>> m.maximize(x.sum())
+    >>> r = m.solve()
+    >>> r.status.value, r.objective, r.value(x).to_dict()
+    ('optimal', 5.0, {'h1': 2.0, 'h2': 3.0})
+    """
+
+    def __init__(self, model: Model, compiled: CompiledModel, backend: BackendResult) -> None:
+        self.model = model
+        self.compiled = compiled
+        self.backend = backend
+
+    # headline figures ------------------------------------------------------------------
+    @property
+    def status(self) -> SolveStatus:
+        return self.backend.status
+
+    @property
+    def objective(self) -> float:
+        return self.backend.objective
+
+    @property
+    def solver(self) -> str:
+        return self.backend.solver
+
+    @property
+    def solve_time_s(self) -> float:
+        return self.backend.solve_time_s
+
+    @property
+    def has_solution(self) -> bool:
+        return self.backend.x is not None
+
+    def __repr__(self) -> str:
+        return f"<Result {self.status.value} objective={self.objective:.10g} solver={self.solver}>"
+
+    # values ------------------------------------------------------------------------------
+    def _x(self) -> np.ndarray:
+        if self.backend.x is None:
+            raise SolverError(f"no solution is available: the solve ended with status {self.status.value!r}"
+                              + (f" ({self.backend.message})" if self.backend.message else ""))
+        return self.backend.x
+
+    def value(self, item: Any) -> Any:
+        """Values of a variable or expression: a :class:`LabeledArray`, or a float for a scalar."""
+        x = self._x()
+        if isinstance(item, str):
+            item = self.model.variable(item)
+        if isinstance(item, Variable):
+            return _shaped(x[item.start:item.start + item.size].reshape(item.indices.shape), item.dims, item.name)
+        if isinstance(item, (LinearExpression, QuadraticExpression)):
+            return _shaped(np.asarray(item.evaluate(x)), item.dims, "")
+        if isinstance(item, ExpressionOps):
+            expr = item.to_expr()
+            return _shaped(np.asarray(expr.evaluate(x)), expr.dims, "")
+        raise ModelError(f"value() takes a variable, its name or an expression, got {type(item).__name__}")
+
+    def reduced_cost(self, variable: Variable | str) -> Any:
+        """d(optimal objective)/d(active bound) for each entry of a variable block."""
+        var = self.model.variable(variable) if isinstance(variable, str) else variable
+        costs = self._duals_available(self.backend.reduced_cost, "reduced costs")
+        return _shaped(costs[var.start:var.start + var.size].reshape(var.indices.shape), var.dims, var.name)
+
+    def _row_block(self, name: str) -> RowBlock:
+        rows = self.compiled.rows
+        if name not in rows:
+            import difflib
+            close = difflib.get_close_matches(name, list(rows), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(rows) or 'none'}"
+            raise ModelError(f"unknown constraint or resource {name!r}{hint}")
+        return rows[name]
+
+    def _rows(self, array: np.ndarray, name: str) -> Any:
+        block = self._row_block(name)
+        values = array[block.start:block.stop].reshape(tuple(len(d) for d in block.dims))
+        return _shaped(values, block.dims, name)
+
+    def _duals_available(self, array: np.ndarray | None, what: str) -> np.ndarray:
+        if array is None:
+            why = "the model has integer variables" if self.compiled.form.is_mip else \
+                f"the solve ended with status {self.status.value!r}" if not self.status.is_optimal else \
+                f"solver {self.solver} does not report them"
+            raise SolverError(f"{what} are not available: {why}")
+        return array
+
+    def dual(self, name: str) -> Any:
+        """Shadow prices of a constraint block or resource: d(objective)/d(right-hand side)."""
+        return self._rows(self._duals_available(self.backend.row_dual, "duals"), name)
+
+    def activity(self, name: str) -> Any:
+        """Value of the constraint's expression (for a resource: usage minus provisioned amount)."""
+        return self._rows(self._activity_array(), name)
+
+    def _activity_array(self) -> np.ndarray:
+        activity = self.backend.row_activity
+        return activity if activity is not None else self.compiled.form.A @ self._x()
+
+    def slack(self, name: str) -> Any:
+        """Distance of the activity to its nearest finite bound (0 when binding)."""
+        block = self._row_block(name)
+        form = self.compiled.form
+        part = slice(block.start, block.stop)
+        activity = self._activity_array()[part]
+        upper_gap = form.row_upper[part] - activity
+        lower_gap = activity - form.row_lower[part]
+        both = np.isfinite(upper_gap) & np.isfinite(lower_gap)
+        slack = np.where(both, np.minimum(upper_gap, lower_gap), np.where(np.isfinite(upper_gap), upper_gap, lower_gap))
+        return _shaped(slack.reshape(tuple(len(d) for d in block.dims)), block.dims, name)
+
+    # resources ----------------------------------------------------------------------
+    def usage(self, resource: str) -> Any:
+        """How much of a resource is used, per label."""
+        res = self.model.resources.get(resource)
+        if res is None:
+            raise ModelError(f"unknown resource {resource!r}; known: {', '.join(self.model.resources) or 'none'}")
+        return self.value(res.usage)
+
+    def capacity(self, resource: str) -> Any:
+        """Capacity per label, including any provisioned amount."""
+        res = self.model.resources[resource]
+        if res.provisioned is None:
+            return res.capacity if res.dims else float(res.capacity.values)
+        return self.value(res.provisioned + res.capacity)
+
+    def resource_table(self) -> pd.DataFrame:
+        """One row per resource and label: usage, capacity, utilisation %, shadow price."""
+        records = []
+        for name, res in self.model.resources.items():
+            used = np.asarray(_values(self.usage(name)), dtype=float).reshape(-1)
+            cap = np.asarray(_values(self.capacity(name)), dtype=float).reshape(-1)
+            duals = (np.asarray(_values(self.dual(name)), dtype=float).reshape(-1)
+                     if self.backend.row_dual is not None else np.full(used.shape, np.nan))
+            labels = _label_strings(res.dims, used.size)
+            for k in range(used.size):
+                util = 100.0 * used[k] / cap[k] if cap[k] not in (0.0, np.inf) else np.nan
+                records.append({"resource": name, "label": labels[k], "unit": res.unit, "usage": used[k],
+                                "capacity": cap[k], "utilisation_pct": util, "shadow_price": duals[k]})
+        return pd.DataFrame.from_records(records, columns=["resource", "label", "unit", "usage", "capacity",
+                                                           "utilisation_pct", "shadow_price"])
+
+    # export -----------------------------------------------------------------------
+    def variable_values(self) -> dict[str, float]:
+        """Every scalar variable's value by its full name (``x[etl,h1]``)."""
+        x = self._x()
+        names = self.compiled.form.column_names().names()
+        return dict(zip(names, x.tolist()))
+
+    def to_pandas(self) -> pd.DataFrame:
+        """All variables as a DataFrame: variable, index, value, reduced cost."""
+        x = self._x()
+        frames = []
+        for var in self.model.variables.values():
+            part = slice(var.start, var.start + var.size)
+            labels = _label_strings(var.dims, var.size)
+            frame = pd.DataFrame({"variable": var.name, "index": labels, "value": x[part]})
+            if self.backend.reduced_cost is not None:
+                frame["reduced_cost"] = self.backend.reduced_cost[part]
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def to_dict(self, include_values: bool = True) -> dict[str, Any]:
+        """JSON-ready summary: status, objective, solver, timings and values by name."""
+        out: dict[str, Any] = {
+            "model": self.model.name,
+            "status": self.status.value,
+            "objective": _finite_or_none(self.objective),
+            "solver": self.solver,
+            "solver_version": self.backend.solver_version,
+            "solve_time_s": self.solve_time_s,
+        }
+        if self.backend.mip_gap is not None:
+            out["mip_gap"] = _finite_or_none(self.backend.mip_gap)
+            out["mip_bound"] = _finite_or_none(self.backend.mip_bound)
+        if include_values and self.has_solution:
+            out["variables"] = self.variable_values()
+        return out
+
+
+def _finite_or_none(value: float | None) -> float | None:
+    if value is None or not np.isfinite(value):
+        return None
+    return float(value)
+
+
+def _shaped(values: np.ndarray, dims: tuple[Any, ...], name: str) -> Any:
+    if not dims:
+        return float(np.asarray(values).reshape(-1)[0]) if np.asarray(values).size else 0.0
+    return LabeledArray(values, dims, name)
+
+
+def _values(item: Any) -> Any:
+    return item.values if isinstance(item, LabeledArray) else item
+
+
+def _label_strings(dims: tuple[Any, ...], size: int) -> list[str]:
+    if not dims:
+        return [""] * size
+    grids = np.meshgrid(*[d.labels.astype(str) for d in dims], indexing="ij")
+    flat = [g.ravel() for g in grids]
+    return [",".join(parts) for parts in zip(*flat)]

@@ -1,0 +1,88 @@
+"""Variable blocks: a contiguous range of columns with labelled dims and bounds."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from opt_model.data import LabeledArray, data
+from opt_model.dims import Dim, dims_text, shape_of
+from opt_model.errors import ModelError
+from opt_model.expressions import ExpressionOps, LinearExpression
+
+if TYPE_CHECKING:
+    from opt_model.model import Model
+
+
+class VarKind(str, Enum):
+    CONTINUOUS = "continuous"
+    INTEGER = "integer"
+    BINARY = "binary"
+
+
+class Variable(ExpressionOps):
+    """A block of decision variables over ``dims`` (a scalar when ``dims`` is empty).
+
+    Created by :meth:`Model.add_variables` / :meth:`Model.add_variable`; behaves
+    like a :class:`LinearExpression` in arithmetic.
+    """
+
+    def __init__(self, model: Model, name: str, dims: tuple[Dim, ...], start: int,
+                 lower: np.ndarray, upper: np.ndarray, kind: VarKind) -> None:
+        self.model = model
+        self.name = name
+        self.dims = dims
+        self.start = start
+        self.lower = lower
+        self.upper = upper
+        self.kind = kind
+        self._indices: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(shape_of(self.dims), dtype=np.int64))
+
+    @property
+    def indices(self) -> np.ndarray:
+        """Column positions of the block, shaped like its dims (int32)."""
+        if self._indices is None:
+            self._indices = np.arange(self.start, self.start + self.size, dtype=np.int32).reshape(shape_of(self.dims))
+        return self._indices
+
+    def describe(self) -> str:
+        return f"variable {self.name!r}{dims_text(self.dims) if self.dims else ''}"
+
+    def __repr__(self) -> str:
+        return f"<Variable {self.name}{dims_text(self.dims) if self.dims else ''} {self.kind.value} size={self.size}>"
+
+    def to_expr(self) -> LinearExpression:
+        indices = self.indices
+        return LinearExpression(self.model, self.dims, indices[..., None],
+                                np.ones((*indices.shape, 1)), np.zeros(indices.shape),
+                                frozenset({self.name}), True)
+
+    def __getitem__(self, labels: Any) -> LinearExpression:
+        """One entry by labels: ``x["etl", "h1"]`` (a scalar expression)."""
+        keys = labels if isinstance(labels, tuple) else (labels,)
+        if len(keys) != len(self.dims):
+            raise ModelError(f"{self.describe()} needs {len(self.dims)} labels, got {len(keys)}")
+        return self.to_expr().sel(**{d.name: key for d, key in zip(self.dims, keys)})
+
+
+def bound_array(value: Any, dims: tuple[Dim, ...], what: str, default: float) -> np.ndarray:
+    """Bounds as a float array shaped like ``dims`` (scalar, labelled data, dict or array)."""
+    if value is None:
+        return np.full(shape_of(dims), default)
+    if isinstance(value, (int, float, np.number)):
+        number = float(value)
+        if np.isnan(number):
+            raise ModelError(f"{what} is NaN; give a number, or +-inf for no bound")
+        return np.full(shape_of(dims), number)
+    labelled = value if isinstance(value, LabeledArray) else data(value, dims=dims, name=what)
+    values = labelled.aligned_to(dims, what) if labelled.dims else np.full(shape_of(dims), float(labelled.values))
+    if np.isnan(values).any():
+        k = int(np.flatnonzero(np.isnan(values).ravel())[0])
+        raise ModelError(f"{what}{LabeledArray(values, dims).label_of(k)} is NaN; give a number, or +-inf for no bound")
+    return np.array(values, dtype=np.float64)
