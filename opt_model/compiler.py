@@ -1,10 +1,16 @@
 """Compile a :class:`Model` to a :class:`~solvers.StandardForm` (arrays only).
 
-Each constraint block's ``(rows, nterm)`` term arrays are laid end to end as a
-CSR matrix: its ``indices`` are the blocks' variable indices, its ``data`` the
-coefficients, with one concatenation per array.  Blocks that may repeat a
-variable within a row are merged (``sum_duplicates``) first; absent terms
-(index -1) are dropped.
+Two paths, both pure array code:
+
+* **column-wise** (the fast path): when every constraint block holds each
+  variable of a contiguous range exactly once (true of assignment, capacity
+  and most allocation constraints), the blocks' term arrays, read in memory
+  order, are already sorted by column.  The CSC matrix is then the blocks'
+  row ids and coefficients interleaved column by column, with no sort and no
+  transpose, which HiGHS takes as it is.
+* **row-wise** (general): each block's ``(rows, nterm)`` arrays are laid end
+  to end as a CSR matrix; blocks that may repeat a variable within a row are
+  merged (``sum_duplicates``) first and absent terms (index -1) dropped.
 """
 
 from __future__ import annotations
@@ -68,6 +74,84 @@ def _block_arrays(definition: ConstraintDef, name: str) -> tuple[np.ndarray, np.
     return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int32), matrix.data
 
 
+_MAX_FAST_BLOCKS = 64
+
+
+def _memory_order(array: np.ndarray) -> tuple[int, ...] | None:
+    """Axis order that reads ``array`` in memory order; None for broadcast (stride 0) arrays."""
+    axes = [i for i in range(array.ndim) if array.shape[i] > 1]
+    if any(array.strides[i] == 0 for i in axes):
+        return None
+    ordered = sorted(axes, key=lambda i: -abs(array.strides[i]))
+    singles = [i for i in range(array.ndim) if array.shape[i] <= 1]
+    return (*singles, *ordered)
+
+
+def _columnwise(definitions: list[ConstraintDef], row_starts: list[int], n: int) -> sp.csc_matrix | None:
+    """The CSC matrix when every block covers a contiguous variable range exactly once, else None."""
+    segments: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+    for definition, row_start in zip(definitions, row_starts):
+        expr = definition.expr
+        if expr.nterm == 0 or expr.vars.size == 0:
+            continue
+        if not expr.unique or len(segments) >= _MAX_FAST_BLOCKS:
+            return None
+        perm = _memory_order(expr.vars)
+        if perm is None:
+            return None
+        variables = np.transpose(expr.vars, perm).reshape(-1)
+        first = int(variables[0])
+        size = variables.size
+        if first < 0 or int(variables[-1]) != first + size - 1:
+            return None
+        if not np.array_equal(variables, np.arange(first, first + size, dtype=variables.dtype)):
+            return None
+        row_shape = expr.const.shape
+        row_ids = np.arange(row_start, row_start + expr.const.size, dtype=np.int32).reshape(*row_shape, 1)
+        rows = np.transpose(np.broadcast_to(row_ids, expr.vars.shape), perm).reshape(-1)
+        coeffs = np.transpose(expr.coeffs, perm).reshape(-1)
+        segments.append((first, first + size, rows, coeffs))
+    cuts = sorted({0, n} | {seg[0] for seg in segments} | {seg[1] for seg in segments})
+    counts = np.zeros(n, dtype=np.int64)
+    index_parts: list[np.ndarray] = []
+    value_parts: list[np.ndarray] = []
+    for low, high in zip(cuts[:-1], cuts[1:]):
+        covering = [seg for seg in segments if seg[0] <= low and high <= seg[1]]
+        if not covering:
+            continue
+        counts[low:high] = len(covering)
+        if len(covering) == 1:
+            first, _, rows, coeffs = covering[0]
+            index_parts.append(rows[low - first:high - first])
+            value_parts.append(coeffs[low - first:high - first])
+            continue
+        index = np.empty((high - low, len(covering)), dtype=np.int32)
+        value = np.empty((high - low, len(covering)), dtype=np.float64)
+        for k, (first, _, rows, coeffs) in enumerate(covering):
+            index[:, k] = rows[low - first:high - first]
+            value[:, k] = coeffs[low - first:high - first]
+        index_parts.append(index.reshape(-1))
+        value_parts.append(value.reshape(-1))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if indptr[-1] > np.iinfo(np.int32).max:
+        raise ModelError(f"the model has {indptr[-1]} nonzeros, more than a 32-bit index can address")
+    num_rows = row_starts[-1] + definitions[-1].lower.size if definitions else 0
+    indices = _joined(index_parts, np.int32)
+    values = _joined(value_parts, np.float64)
+    if not np.isfinite(values).all():
+        return None  # the row-wise path names the offending coefficient
+    matrix = sp.csc_matrix((values, indices, indptr.astype(np.int32)), shape=(num_rows, n))
+    return matrix
+
+
+def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """One array from parts, without a copy when there is only one."""
+    if not parts:
+        return np.zeros(0, dtype)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 def compile_model(model: Model) -> CompiledModel:
     """Build the standard form of ``model``.
 
@@ -97,42 +181,29 @@ def compile_model(model: Model) -> CompiledModel:
     for resource in model.resources.values():
         blocks.append((ConstraintBlock(resource.name, resource.constraint_expression()), True))
 
-    indptrs: list[np.ndarray] = []
-    indices: list[np.ndarray] = []
-    values: list[np.ndarray] = []
-    lowers: list[np.ndarray] = []
-    uppers: list[np.ndarray] = []
     rows: dict[str, RowBlock] = {}
     row_names = NameMap()
+    definitions: list[ConstraintDef] = []
+    row_starts: list[int] = []
     row_start = 0
-    nnz = 0
     for block, is_resource in blocks:
         definition = block.definition
-        indptr, idx, val = _block_arrays(definition, block.name)
-        indptrs.append(indptr[1:] + nnz if indptrs else indptr + nnz)
-        nnz += int(indptr[-1])
-        indices.append(idx)
-        values.append(val)
-        lowers.append(definition.lower.reshape(-1))
-        uppers.append(definition.upper.reshape(-1))
         size = definition.lower.size
+        definitions.append(definition)
+        row_starts.append(row_start)
         rows[block.name] = RowBlock(block.name, row_start, size, definition.dims, definition.sense, is_resource)
         row_names.add(NameBlock(block.name, row_start, tuple(d.labels for d in definition.dims),
                                 tuple(d.name for d in definition.dims)))
         row_start += size
-
-    if nnz > np.iinfo(np.int32).max:
-        raise ModelError(f"the model has {nnz} nonzeros, more than a 32-bit index can address")
-    if indptrs:
-        indptr_all = np.concatenate(indptrs).astype(np.int32)
-        A = sp.csr_matrix((np.concatenate(values), np.concatenate(indices).astype(np.int32, copy=False),
-                           indptr_all), shape=(row_start, n))
-        row_lower = np.concatenate(lowers)
-        row_upper = np.concatenate(uppers)
+    if definitions:
+        row_lower = np.concatenate([d.lower.reshape(-1) for d in definitions])
+        row_upper = np.concatenate([d.upper.reshape(-1) for d in definitions])
     else:
-        A = sp.csr_matrix((0, n))
         row_lower = np.zeros(0)
         row_upper = np.zeros(0)
+    A: sp.csr_matrix | sp.csc_matrix | None = _columnwise(definitions, row_starts, n)
+    if A is None:
+        A = _rowwise(blocks, row_start, n)
 
     c = np.zeros(n)
     constant = 0.0
@@ -152,6 +223,25 @@ def compile_model(model: Model) -> CompiledModel:
     return CompiledModel(model, form, rows)
 
 
+def _rowwise(blocks: list[tuple[ConstraintBlock, bool]], num_rows: int, n: int) -> sp.csr_matrix:
+    indptrs: list[np.ndarray] = []
+    indices: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    nnz = 0
+    for block, _ in blocks:
+        indptr, idx, val = _block_arrays(block.definition, block.name)
+        indptrs.append(indptr[1:] + nnz if indptrs else indptr + nnz)
+        nnz += int(indptr[-1])
+        indices.append(idx)
+        values.append(val)
+    if nnz > np.iinfo(np.int32).max:
+        raise ModelError(f"the model has {nnz} nonzeros, more than a 32-bit index can address")
+    if not indptrs:
+        return sp.csr_matrix((num_rows, n))
+    return sp.csr_matrix((np.concatenate(values), np.concatenate(indices).astype(np.int32, copy=False),
+                          np.concatenate(indptrs).astype(np.int32)), shape=(num_rows, n))
+
+
 def _objective_vector(linear: LinearExpression, n: int) -> tuple[np.ndarray, float]:
     vars_flat = linear.vars.reshape(-1)
     coeffs_flat = linear.coeffs.reshape(-1)
@@ -160,7 +250,12 @@ def _objective_vector(linear: LinearExpression, n: int) -> tuple[np.ndarray, flo
     present = vars_flat >= 0
     if not present.all():
         vars_flat, coeffs_flat = vars_flat[present], coeffs_flat[present]
-    c = np.bincount(vars_flat, weights=coeffs_flat, minlength=n).astype(np.float64, copy=False)
+    if linear.unique and len(linear.blocks) <= 1 and not linear.dims:
+        # one variable block summed: every column appears at most once, so assignment suffices
+        c = np.zeros(n)
+        c[vars_flat] = coeffs_flat
+    else:
+        c = np.bincount(vars_flat, weights=coeffs_flat, minlength=n).astype(np.float64, copy=False)
     return c, float(linear.const.sum())
 
 

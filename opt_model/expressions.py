@@ -3,7 +3,9 @@
 A :class:`LinearExpression` over dims ``(d1, ..., dk)`` holds, for each of the
 ``|d1| x ... x |dk|`` entries, ``nterm`` terms: ``vars[..., t]`` (int32 column
 indices, -1 for an absent term) and ``coeffs[..., t]``, plus a constant
-``const[...]``.  Every operation is array arithmetic on these blocks: there is
+``const[...]``.  ``unique`` records that no variable appears twice anywhere
+in the expression (true for anything derived from one variable block, or
+from disjoint blocks), which lets the compiler skip merging duplicates.  Every operation is array arithmetic on these blocks: there is
 no Python object per scalar variable or per term.
 """
 
@@ -161,7 +163,8 @@ class LinearExpression(ExpressionOps):
     def _scale(self, factor: float) -> LinearExpression:
         if not np.isfinite(factor):
             raise ModelError(f"cannot multiply {self.describe()} by {factor}; coefficients must be finite")
-        return LinearExpression(self.model, self.dims, self.vars, self.coeffs * factor, self.const * factor,
+        const = self.const * factor if self.const.any() else self.const
+        return LinearExpression(self.model, self.dims, self.vars, self.coeffs * factor, const,
                                 self.blocks, self.unique)
 
     def _add(self, other: Any, sign: float) -> Any:
@@ -219,8 +222,9 @@ class LinearExpression(ExpressionOps):
                                      f"{dims_text(other.dims)}: expand the expression first with .expand(...)")
                 return LinearExpression.constant(other * float(self.const), self.model)
             values = other.aligned_to(self.dims, self.describe())
+            const = self.const * values if self.const.any() else self.const
             return LinearExpression(self.model, self.dims, self.vars, self.coeffs * values[..., None],
-                                    self.const * values, self.blocks, self.unique)
+                                    const, self.blocks, self.unique)
         if isinstance(other, QuadraticExpression):
             raise ModelError("the product of a linear and a quadratic expression is not quadratic")
         if isinstance(other, ExpressionOps):

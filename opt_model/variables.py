@@ -39,6 +39,8 @@ class Variable(ExpressionOps):
         self.upper = upper
         self.kind = kind
         self._indices: np.ndarray | None = None
+        self._ones: np.ndarray | None = None
+        self._zeros: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -59,8 +61,13 @@ class Variable(ExpressionOps):
 
     def to_expr(self) -> LinearExpression:
         indices = self.indices
-        return LinearExpression(self.model, self.dims, indices[..., None],
-                                np.ones((*indices.shape, 1)), np.zeros(indices.shape),
+        if self._ones is None or self._zeros is None:
+            # shared, read-only: every expression op makes new arrays rather than writing in place
+            self._ones = np.ones((*indices.shape, 1))
+            self._zeros = np.zeros(indices.shape)
+            self._ones.flags.writeable = False
+            self._zeros.flags.writeable = False
+        return LinearExpression(self.model, self.dims, indices[..., None], self._ones, self._zeros,
                                 frozenset({self.name}), True)
 
     def __getitem__(self, labels: Any) -> LinearExpression:

@@ -1,8 +1,8 @@
 """HiGHS backend: the only module that imports ``highspy``.
 
 The standard form's arrays go to ``Highs.passModel`` in one call (the overload
-that takes numpy buffers), row-wise from the CSR matrix; HiGHS stores the
-matrix column-wise itself.  MPS and LP files are read and written here too.
+that takes numpy buffers), column-wise from a CSC matrix or row-wise from a CSR
+one (HiGHS then transposes it itself).  MPS and LP files are read and written here too.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ try:
 except ImportError:  # pragma: no cover - highspy is a core dependency
     highspy = None
 
+_COLWISE = 1
 _ROWWISE = 2
 _TRIANGULAR = 1
 _MINIMIZE = 1
@@ -103,8 +104,11 @@ def _check(status: Any, action: str) -> None:
 
 
 def pass_model(h: Any, form: StandardForm) -> None:
-    """Hand ``form`` to a ``Highs`` instance in one ``passModel`` call."""
+    """Hand ``form`` to a ``Highs`` instance in one ``passModel`` call (CSC or CSR as it is)."""
     A = form.A
+    a_format = _COLWISE if A.format == "csc" else _ROWWISE
+    if A.format not in ("csc", "csr"):
+        A = A.tocsr()
     indptr = A.indptr if A.indptr.dtype == np.int32 else A.indptr.astype(np.int32)
     indices = A.indices if A.indices.dtype == np.int32 else A.indices.astype(np.int32)
     n, m = form.num_cols, form.num_rows
@@ -116,11 +120,11 @@ def pass_model(h: Any, form: StandardForm) -> None:
     if form.Q is not None and form.Q.nnz:
         lower = sp.tril(form.Q, format="csc")
         lower.sort_indices()
-        status = h.passModel(n, m, A.nnz, lower.nnz, _ROWWISE, _TRIANGULAR, sense, float(form.constant),
+        status = h.passModel(n, m, A.nnz, lower.nnz, a_format, _TRIANGULAR, sense, float(form.constant),
                              *common, lower.indptr.astype(np.int32), lower.indices.astype(np.int32),
                              lower.data.astype(np.float64), integrality)
     else:
-        status = h.passModel(n, m, A.nnz, _ROWWISE, sense, float(form.constant), *common, integrality)
+        status = h.passModel(n, m, A.nnz, a_format, sense, float(form.constant), *common, integrality)
     _check(status, "loading it")
 
 

@@ -7,7 +7,7 @@
                           col_lower <= x <= col_upper
                           x[j] integer where integrality[j] == 1
 
-``A`` is an int32-indexed CSR matrix (scipy), ``Q`` an optional symmetric CSC
+``A`` is an int32-indexed CSR or CSC matrix (scipy), ``Q`` an optional symmetric CSC
 matrix, infinities are ``numpy.inf``.  Optional cone blocks (added by the convex
 modeling layer) are kept as data and only understood by backends that declare
 cone support.
@@ -85,7 +85,7 @@ class StandardForm:
     """
 
     c: np.ndarray
-    A: sp.csr_matrix
+    A: sp.csr_matrix | sp.csc_matrix
     row_lower: np.ndarray
     row_upper: np.ndarray
     col_lower: np.ndarray
@@ -179,6 +179,7 @@ class StandardForm:
             raise ModelError(f"{what}{where} is {values[k]}; coefficients must be finite numbers")
 
     def _entry_name(self, k: int) -> str:
-        row = int(np.searchsorted(self.A.indptr, k, side="right")) - 1
-        col = int(self.A.indices[k])
+        major = int(np.searchsorted(self.A.indptr, k, side="right")) - 1
+        minor = int(self.A.indices[k])
+        row, col = (minor, major) if self.A.format == "csc" else (major, minor)
         return f" in {self.constraint_names().name(row)} for {self.column_names().name(col)}"

@@ -1,0 +1,227 @@
+"""Build + hand-off to HiGHS: opt-model against the numpy floor, linopy, CVXPY and Pyomo.
+
+Every measurement runs in a fresh child process: the time from nothing to
+HiGHS holding the model column-wise (everything before the solver iterates),
+and the peak resident memory added by the build (the kernel's high-water mark,
+reset after the data is generated).  Prints a table of medians and, as the
+last line, the ratio opt-model / floor at the largest size.
+
+    python benchmarks/build_overhead.py                    # small and 1M-variable sizes
+    python benchmarks/build_overhead.py --sizes 2000x50 --repeats 5
+    python benchmarks/build_overhead.py --tools opt-model,floor
+
+What each reference times: linopy builds its model and calls ``to_highspy()``;
+CVXPY builds the problem and runs ``get_problem_data(HIGHS)`` (its
+canonicalisation to solver arrays); Pyomo builds a ConcreteModel and loads it
+into ``appsi`` HiGHS (``set_instance``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from allocation import RESOURCES, AllocationData, make_data  # noqa: E402
+
+TOOLS = ("floor", "opt-model", "linopy", "cvxpy", "pyomo")
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _hwm_kib() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
+def build_floor(data: AllocationData):  # type: ignore[no-untyped-def]
+    """The fewest numpy operations that describe this model, handed to passModel column-wise."""
+    import highspy
+    import numpy as np
+
+    n, m = data.shape
+    ncol = n * m
+    task = np.repeat(np.arange(n, dtype=np.int32), m)
+    machine = np.tile(np.arange(m, dtype=np.int32), n)
+    index = np.stack([task] + [n + r * m + machine for r in range(len(RESOURCES))], axis=1).ravel()
+    value = np.stack([np.ones(ncol)] + [data.usage[r].ravel() for r in range(len(RESOURCES))], axis=1).ravel()
+    start = np.arange(0, (len(RESOURCES) + 1) * ncol + 1, len(RESOURCES) + 1, dtype=np.int32)
+    row_lower = np.concatenate([np.ones(n), np.full(len(RESOURCES) * m, -np.inf)])
+    row_upper = np.concatenate([np.ones(n), data.capacity.ravel()])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    status = h.passModel(ncol, n + len(RESOURCES) * m, index.size, 1, 1, 0.0, data.cost.ravel(), np.zeros(ncol),
+                         np.ones(ncol), row_lower, row_upper, start, index, value, np.zeros(ncol, dtype=np.int32))
+    assert status == highspy.HighsStatus.kOk, status
+    return h
+
+
+def build_opt_model_highs(data: AllocationData):  # type: ignore[no-untyped-def]
+    from allocation import build_opt_model
+
+    from solvers.highs_backend import _new_highs, pass_model
+
+    model = build_opt_model(data)
+    form = model.compile().form
+    h = _new_highs()
+    pass_model(h, form)
+    h.ensureColwise()
+    return h
+
+
+def build_linopy(data: AllocationData):  # type: ignore[no-untyped-def]
+    import linopy
+    import xarray as xr
+
+    n, m = data.shape
+    coords = {"task": range(n), "machine": range(m)}
+    model = linopy.Model()
+    x = model.add_variables(lower=0, upper=1, coords=[coords["task"], coords["machine"]], dims=["task", "machine"],
+                            name="x")
+    model.add_constraints(x.sum("machine") == 1, name="assign")
+    for r, name in enumerate(RESOURCES):
+        use = xr.DataArray(data.usage[r], coords=coords, dims=["task", "machine"])
+        cap = xr.DataArray(data.capacity[r], coords={"machine": range(m)}, dims=["machine"])
+        model.add_constraints((use * x).sum("task") <= cap, name=name)
+    model.add_objective((xr.DataArray(data.cost, coords=coords, dims=["task", "machine"]) * x).sum())
+    h = model.to_highspy()
+    h.ensureColwise()
+    return h
+
+
+def build_cvxpy(data: AllocationData):  # type: ignore[no-untyped-def]
+    import cvxpy as cp
+
+    n, m = data.shape
+    x = cp.Variable((n, m))
+    constraints = [x >= 0, x <= 1, cp.sum(x, axis=1) == 1]
+    for r in range(len(RESOURCES)):
+        constraints.append(cp.sum(cp.multiply(data.usage[r], x), axis=0) <= data.capacity[r])
+    problem = cp.Problem(cp.Minimize(cp.sum(cp.multiply(data.cost, x))), constraints)
+    return problem.get_problem_data(cp.HIGHS)
+
+
+def build_pyomo(data: AllocationData):  # type: ignore[no-untyped-def]
+    import pyomo.environ as pyo
+    from pyomo.contrib import appsi
+
+    n, m = data.shape
+    model = pyo.ConcreteModel()
+    model.T = pyo.RangeSet(0, n - 1)
+    model.M = pyo.RangeSet(0, m - 1)
+    model.R = pyo.RangeSet(0, len(RESOURCES) - 1)
+    model.x = pyo.Var(model.T, model.M, bounds=(0, 1))
+    model.assign = pyo.Constraint(model.T, rule=lambda mdl, i: sum(mdl.x[i, j] for j in mdl.M) == 1)
+    model.cap = pyo.Constraint(model.R, model.M, rule=lambda mdl, r, j: sum(
+        data.usage[r, i, j] * mdl.x[i, j] for i in mdl.T) <= data.capacity[r, j])
+    model.obj = pyo.Objective(expr=sum(data.cost[i, j] * model.x[i, j] for i in model.T for j in model.M))
+    solver = appsi.solvers.Highs()
+    solver.set_instance(model)
+    return solver
+
+
+BUILDERS = {"floor": build_floor, "opt-model": build_opt_model_highs, "linopy": build_linopy,
+            "cvxpy": build_cvxpy, "pyomo": build_pyomo}
+
+
+def worker(tool: str, n: int, m: int) -> None:
+    """One measurement in this (fresh) process; prints JSON."""
+    data = make_data(n, m, seed=0)
+    import highspy  # noqa: F401  (library import time is not build time)
+    if tool == "opt-model":
+        import opt_model  # noqa: F401
+    elif tool in ("linopy", "cvxpy"):
+        __import__(tool)
+    elif tool == "pyomo":
+        import pyomo.environ  # noqa: F401
+        from pyomo.contrib import appsi  # noqa: F401
+    import gc
+    gc.collect()
+    baseline = _rss_kib()
+    _reset_peak()
+    start = time.perf_counter()
+    handle = BUILDERS[tool](data)
+    elapsed = time.perf_counter() - start
+    peak = _hwm_kib() - baseline
+    del handle
+    print(json.dumps({"tool": tool, "seconds": elapsed, "peak_mib": peak / 1024}))
+
+
+def measure(tool: str, n: int, m: int, repeats: int, timeout: float) -> tuple[list[float], list[float], str]:
+    times, peaks = [], []
+    for _ in range(repeats):
+        try:
+            done = subprocess.run([sys.executable, __file__, "--worker", tool, "--sizes", f"{n}x{m}"],
+                                  capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return times, peaks, f"timeout>{timeout:.0f}s"
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+            return times, peaks, ("not installed" if "ModuleNotFoundError" in done.stderr else last[:60])
+        record = json.loads(done.stdout.strip().splitlines()[-1])
+        times.append(record["seconds"])
+        peaks.append(record["peak_mib"])
+    return times, peaks, ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="2000x50,20000x50", help="comma-separated NxM sizes")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per tool and size (median reported)")
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per run")
+    parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
+    if args.worker:
+        worker(args.worker, *sizes[0])
+        return
+    print(f"# build + hand-off to HiGHS, medians of {args.repeats} runs, each in a fresh process")
+    print(f"# machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    header = f"{'size':>12} {'tool':>10} {'build+handoff s':>16} {'x floor':>8} {'peak MiB':>9} {'x floor':>8}  note"
+    print(header)
+    ratio_line = ""
+    for n, m in sizes:
+        floor_time = floor_peak = float("nan")
+        for tool in args.tools.split(","):
+            times, peaks, note = measure(tool, n, m, args.repeats, args.timeout)
+            t = statistics.median(times) if times else float("nan")
+            p = statistics.median(peaks) if peaks else float("nan")
+            if tool == "floor":
+                floor_time, floor_peak = t, p
+            runs = f"{len(times)} runs" if times else ""
+            print(f"{f'{n}x{m}':>12} {tool:>10} {t:16.3f} {t / floor_time:8.2f} {p:9.1f} {p / floor_peak:8.2f}  "
+                  f"{note or runs}", flush=True)
+            if tool == "opt-model":
+                ratio_line = (f"opt-model / floor at {n}x{m} ({n * m} variables): time {t / floor_time:.2f}x, "
+                              f"peak memory {p / floor_peak:.2f}x")
+    print(ratio_line)
+
+
+if __name__ == "__main__":
+    main()

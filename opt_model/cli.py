@@ -1,0 +1,74 @@
+"""The ``opt-model`` command line.
+
+Subcommands live in small modules that each expose ``register(subparsers)``;
+they are listed in :data:`COMMAND_MODULES`, so a capability adds its commands
+without touching this file's logic.  Exit codes: 0 solved to optimality (or
+command succeeded), 1 another solver outcome, 2 a usage or input error (one
+line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from opt_model.errors import OptModelError
+
+COMMAND_MODULES = [
+    "opt_model.commands.solve",
+    "opt_model.spec.commands",
+    "opt_model.sensitivity.commands",
+]
+
+EXIT_OK = 0
+EXIT_NOT_OPTIMAL = 1
+EXIT_INPUT_ERROR = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"opt-model: error: {message}\n")
+        raise SystemExit(EXIT_INPUT_ERROR)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="opt-model", description="Resource-allocation optimization: model, solve, analyse.")
+    from opt_model import __version__
+    parser.add_argument("--version", action="version", version=f"opt-model {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and module_name.startswith(error.name):
+                continue  # capability not present in this build
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``opt-model`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT_ERROR
+    try:
+        return int(args.handler(args))
+    except OptModelError as error:
+        sys.stderr.write(f"opt-model: error: {error}\n")
+        return EXIT_INPUT_ERROR
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        sys.stderr.write(f"opt-model: error: {error.filename}: {error.strerror}\n")
+        return EXIT_INPUT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("opt-model: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
