@@ -2,10 +2,11 @@
 
 Two paths, both pure array code:
 
-* **column-wise** (the fast path): when every constraint block holds each
-  variable of a contiguous range exactly once (true of assignment, capacity
-  and most allocation constraints), the blocks' term arrays, read in memory
-  order, are already sorted by column.  The CSC matrix is then the blocks'
+* **column-wise** (the fast path): when each constraint block's terms from
+  one variable block hold each variable of a contiguous range exactly once
+  (true of assignment, capacity and most allocation constraints), those term
+  arrays, read along the variable's own axis order, are already sorted by
+  column.  The CSC matrix is then the blocks'
   row ids and coefficients interleaved column by column, with no sort and no
   transpose, which HiGHS takes as it is.
 * **row-wise** (general): each block's ``(rows, nterm)`` arrays are laid end
@@ -77,40 +78,70 @@ def _block_arrays(definition: ConstraintDef, name: str) -> tuple[np.ndarray, np.
 _MAX_FAST_BLOCKS = 64
 
 
-def _memory_order(array: np.ndarray) -> tuple[int, ...] | None:
-    """Axis order that reads ``array`` in memory order; None for broadcast (stride 0) arrays."""
-    axes = [i for i in range(array.ndim) if array.shape[i] > 1]
-    if any(array.strides[i] == 0 for i in axes):
+def _variable_order(variables: np.ndarray) -> tuple[int, ...] | None:
+    """Axis order along which ``variables`` increases fastest last; None if some axis does not increase."""
+    steps = []
+    origin = (0,) * variables.ndim
+    for axis in range(variables.ndim):
+        if variables.shape[axis] <= 1:
+            continue
+        step = tuple(1 if k == axis else 0 for k in range(variables.ndim))
+        delta = int(variables[step]) - int(variables[origin])
+        if delta <= 0:
+            return None
+        steps.append((delta, axis))
+    singles = [axis for axis in range(variables.ndim) if variables.shape[axis] <= 1]
+    return (*singles, *[axis for _, axis in sorted(steps, reverse=True)])
+
+
+def _term_groups(variables: np.ndarray, block_starts: np.ndarray) -> list[tuple[int, int]] | None:
+    """Split the term axis into runs whose terms come from one variable block."""
+    first_row = variables.reshape(-1, variables.shape[-1])[0]
+    if (first_row < 0).any():
         return None
-    ordered = sorted(axes, key=lambda i: -abs(array.strides[i]))
-    singles = [i for i in range(array.ndim) if array.shape[i] <= 1]
-    return (*singles, *ordered)
+    owner = np.searchsorted(block_starts, first_row, side="right")
+    cuts = [0, *(np.flatnonzero(np.diff(owner)) + 1).tolist(), first_row.size]
+    return list(zip(cuts[:-1], cuts[1:]))
 
 
-def _columnwise(definitions: list[ConstraintDef], row_starts: list[int], n: int) -> sp.csc_matrix | None:
-    """The CSC matrix when every block covers a contiguous variable range exactly once, else None."""
+def _segment(variables: np.ndarray, coeffs: np.ndarray, row_ids: np.ndarray
+             ) -> tuple[int, int, np.ndarray, np.ndarray] | None:
+    """One column segment: a contiguous variable range with one entry per column, in column order."""
+    perm = _variable_order(variables)
+    if perm is None:
+        return None
+    ordered = np.transpose(variables, perm).reshape(-1)
+    first = int(ordered[0])
+    size = ordered.size
+    if first < 0 or int(ordered[-1]) != first + size - 1:
+        return None
+    if not np.array_equal(ordered, np.arange(first, first + size, dtype=ordered.dtype)):
+        return None
+    rows = np.transpose(np.broadcast_to(row_ids, variables.shape), perm).reshape(-1)
+    return first, first + size, rows, np.transpose(coeffs, perm).reshape(-1)
+
+
+def _columnwise(definitions: list[ConstraintDef], row_starts: list[int], n: int,
+                block_starts: np.ndarray) -> sp.csc_matrix | None:
+    """The CSC matrix when every term group covers a contiguous variable range exactly once, else None."""
     segments: list[tuple[int, int, np.ndarray, np.ndarray]] = []
     for definition, row_start in zip(definitions, row_starts):
         expr = definition.expr
         if expr.nterm == 0 or expr.vars.size == 0:
             continue
-        if not expr.unique or len(segments) >= _MAX_FAST_BLOCKS:
+        if not expr.unique:
             return None
-        perm = _memory_order(expr.vars)
-        if perm is None:
+        groups = _term_groups(expr.vars, block_starts)
+        if groups is None or len(segments) + len(groups) > _MAX_FAST_BLOCKS:
             return None
-        variables = np.transpose(expr.vars, perm).reshape(-1)
-        first = int(variables[0])
-        size = variables.size
-        if first < 0 or int(variables[-1]) != first + size - 1:
-            return None
-        if not np.array_equal(variables, np.arange(first, first + size, dtype=variables.dtype)):
-            return None
-        row_shape = expr.const.shape
-        row_ids = np.arange(row_start, row_start + expr.const.size, dtype=np.int32).reshape(*row_shape, 1)
-        rows = np.transpose(np.broadcast_to(row_ids, expr.vars.shape), perm).reshape(-1)
-        coeffs = np.transpose(expr.coeffs, perm).reshape(-1)
-        segments.append((first, first + size, rows, coeffs))
+        row_ids = np.arange(row_start, row_start + expr.const.size, dtype=np.int32).reshape(*expr.const.shape, 1)
+        for low, high in groups:
+            whole = low == 0 and high == expr.nterm
+            segment = _segment(expr.vars if whole else expr.vars[..., low:high],
+                               expr.coeffs if whole else expr.coeffs[..., low:high], row_ids)
+            if segment is None:
+                return None
+            segments.append(segment)
     cuts = sorted({0, n} | {seg[0] for seg in segments} | {seg[1] for seg in segments})
     counts = np.zeros(n, dtype=np.int64)
     index_parts: list[np.ndarray] = []
@@ -201,7 +232,8 @@ def compile_model(model: Model) -> CompiledModel:
     else:
         row_lower = np.zeros(0)
         row_upper = np.zeros(0)
-    A: sp.csr_matrix | sp.csc_matrix | None = _columnwise(definitions, row_starts, n)
+    block_starts = np.array([v.start for v in model.variables.values()], dtype=np.int64)
+    A: sp.csr_matrix | sp.csc_matrix | None = _columnwise(definitions, row_starts, n, block_starts)
     if A is None:
         A = _rowwise(blocks, row_start, n)
 
