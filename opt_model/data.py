@@ -257,9 +257,8 @@ def _from_mapping(values: Mapping[Any, Any], dims: tuple[Dim, ...], name: str) -
     missing = np.isnan(array)
     if missing.any():
         k = int(np.flatnonzero(missing.ravel())[0])
-        position = np.unravel_index(k, array.shape)
-        labels = ", ".join(f"{d.name}={d.labels[p]}" for d, p in zip(dims, position))
-        raise ModelError(f"data {name!r} has no value for [{labels}] ({int(missing.sum())} missing); "
+        where = LabeledArray(array, dims).label_of(k)[1:-1]
+        raise ModelError(f"data {name!r} has no value for [{where}] ({int(missing.sum())} missing); "
                          "give every label a value")
     return LabeledArray(array, dims, name)
 
@@ -279,8 +278,8 @@ def _from_pandas(values: pd.Series | pd.DataFrame, dims: tuple[Dim, ...], name: 
     if isinstance(values, pd.DataFrame):
         series = values.stack()
         if not dims:
-            dims = (Dim(values.index.name or "row", values.index), Dim(values.columns.name or "column",
-                                                                       values.columns))
+            dims = (Dim(str(values.index.name or "row"), values.index),
+                    Dim(str(values.columns.name or "column"), values.columns))
         name = name or ""
     else:
         series = values
@@ -295,5 +294,5 @@ def _from_pandas(values: pd.Series | pd.DataFrame, dims: tuple[Dim, ...], name: 
     if len(dims) == 1:
         mapping = {key: value for key, value in series.items()}
     else:
-        mapping = {tuple(key): value for key, value in series.items()}
+        mapping = {tuple(key): value for key, value in series.items()}  # type: ignore[arg-type]
     return _from_mapping(mapping, dims, name)

@@ -89,7 +89,7 @@ class Dim:
         return int(loc)  # type: ignore[arg-type]
 
     def positions(self, labels: Sequence[Any]) -> np.ndarray:
-        found = self.index.get_indexer(list(labels))
+        found = self.index.get_indexer(pd.Index(list(labels)))
         missing = [label for label, pos in zip(labels, found) if pos < 0]
         if missing:
             raise ModelError(f"{missing[:3]} not labels of dimension {self.name!r}; "

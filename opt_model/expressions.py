@@ -5,7 +5,8 @@ A :class:`LinearExpression` over dims ``(d1, ..., dk)`` holds, for each of the
 indices, -1 for an absent term) and ``coeffs[..., t]``, plus a constant
 ``const[...]``.  ``unique`` records that no variable appears twice anywhere
 in the expression (true for anything derived from one variable block, or
-from disjoint blocks), which lets the compiler skip merging duplicates.  Every operation is array arithmetic on these blocks: there is
+from disjoint blocks), which lets the compiler skip merging duplicates.
+Every operation is array arithmetic on these blocks: there is
 no Python object per scalar variable or per term.
 """
 
@@ -333,7 +334,7 @@ class QuadraticExpression:
                                        np.concatenate([self.qcoeffs, sign * other.qcoeffs], axis=-1))
         linear = self.linear._add(other, sign)
         if linear is NotImplemented:
-            return NotImplemented  # type: ignore[no-any-return]
+            return NotImplemented
         return QuadraticExpression(linear, self.qvars1, self.qvars2, self.qcoeffs)
 
     def __add__(self, other: Any) -> QuadraticExpression:

@@ -26,7 +26,7 @@ class NameBlock:
 
     name: str
     start: int
-    labels: tuple[Sequence[object], ...] = ()
+    labels: tuple[Sequence[object] | np.ndarray, ...] = ()
     dim_names: tuple[str, ...] = ()
     plain: bool = False
 
