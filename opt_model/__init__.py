@@ -18,6 +18,7 @@ Example
 """
 
 from opt_model.constraints import ConstraintBlock, ConstraintDef
+from opt_model.convex import ConvexExpression, entropy, exp, log, log_sum_exp, norm2, sum_squares
 from opt_model.data import LabeledArray, data
 from opt_model.dims import Dim
 from opt_model.errors import (
@@ -44,4 +45,5 @@ __all__ = [
     "ModelError", "OptModelError", "Provision", "QuadraticExpression", "Resource", "Result", "SensitivityError",
     "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "UnsupportedProblemError", "VarKind",
     "Variable", "__version__", "data", "quad_form", "quicksum",
+    "ConvexExpression", "entropy", "exp", "log", "log_sum_exp", "norm2", "sum_squares",
 ]

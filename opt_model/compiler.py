@@ -22,12 +22,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.constraints import ConstraintBlock, ConstraintDef
+from opt_model.convex import ConeSpec
 from opt_model.dims import Dim
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
 from opt_model.model import Model
 from opt_model.variables import VarKind
-from solvers import Integrality, NameBlock, NameMap, Sense, StandardForm
+from solvers import ConeBlock, Integrality, NameBlock, NameMap, Sense, StandardForm
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,18 @@ class CompiledModel:
 
 def _block_arrays(definition: ConstraintDef, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """indptr (relative), indices and data of one constraint block."""
-    expr = definition.expr
+    return _expression_arrays(definition.expr, f"constraint {name}")
+
+
+def _expression_arrays(expr: LinearExpression, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """indptr (from 0), indices and data of the rows of a linear expression (one row per entry)."""
     rows = expr.const.size
     nterm = expr.nterm
     vars2d = expr.vars.reshape(rows, nterm)
     coeffs2d = expr.coeffs.reshape(rows, nterm)
     if not np.isfinite(coeffs2d).all():
         k = int(np.flatnonzero(~np.isfinite(coeffs2d).ravel())[0])
-        raise ModelError(f"constraint {name}: coefficient {coeffs2d.ravel()[k]} is not finite")
+        raise ModelError(f"{what}: coefficient {coeffs2d.ravel()[k]} is not finite")
     present = vars2d >= 0
     if expr.unique and present.all():
         indptr = np.arange(0, rows * nterm + 1, nterm, dtype=np.int64) if nterm else np.zeros(rows + 1, np.int64)
@@ -247,12 +252,34 @@ def compile_model(model: Model) -> CompiledModel:
         if isinstance(objective, QuadraticExpression) and objective.qcoeffs.size:
             Q = _hessian(objective, n)
 
+    cones = [_cone_block(spec, n) for spec in model.cones]
+
     form = StandardForm(
-        c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower, col_upper=col_upper,
+        cones=cones, c=c, A=A, row_lower=row_lower, row_upper=row_upper, col_lower=col_lower, col_upper=col_upper,
         sense=Sense.MAXIMIZE if model.sense == "maximize" else Sense.MINIMIZE, constant=constant,
         integrality=integrality if integrality.any() else None, Q=Q, col_names=col_names, row_names=row_names,
         name=model.name)
     return CompiledModel(model, form, rows)
+
+
+def _expression_matrix(expr: LinearExpression, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    indptr, indices, data = _expression_arrays(expr, "cone")
+    matrix = sp.csr_matrix((data, indices.astype(np.int32, copy=False), indptr), shape=(expr.const.size, n))
+    return matrix, expr.const.reshape(-1).astype(np.float64)
+
+
+def _cone_block(spec: ConeSpec, n: int) -> ConeBlock:
+    """Rows of a cone spec as a matrix and offset, ordered cone by cone."""
+    pieces = [_expression_matrix(part, n) for part in spec.parts]
+    matrix = sp.vstack([piece[0] for piece in pieces], format="csr")
+    offset = np.concatenate([piece[1] for piece in pieces])
+    if spec.kind == "exp":
+        count = pieces[0][0].shape[0]
+        if any(piece[0].shape[0] != count for piece in pieces):
+            raise ModelError(f"exponential cone {spec.name}: its three parts have different sizes")
+        order = np.arange(3 * count).reshape(3, count).T.reshape(-1)
+        return ConeBlock("exp", matrix[order], offset[order], np.full(count, 3, dtype=np.int64), spec.name)
+    return ConeBlock("soc", matrix, offset, np.array([matrix.shape[0]], dtype=np.int64), spec.name)
 
 
 def _rowwise(blocks: list[tuple[ConstraintBlock, bool]], num_rows: int, n: int) -> sp.csr_matrix:

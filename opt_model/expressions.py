@@ -75,10 +75,14 @@ class ExpressionOps:
         raise ModelError(f"only the power 2 is supported (quadratic objectives), got {power!r}")
 
     def __le__(self, other: Any) -> ConstraintDef:
+        if getattr(other, "_is_convex_atom", False):
+            return NotImplemented
         from opt_model.constraints import make_constraint
         return make_constraint(self.to_expr(), "<=", other)
 
     def __ge__(self, other: Any) -> ConstraintDef:
+        if getattr(other, "_is_convex_atom", False):
+            return NotImplemented
         from opt_model.constraints import make_constraint
         return make_constraint(self.to_expr(), ">=", other)
 

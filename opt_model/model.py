@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from opt_model.constraints import ConstraintBlock, ConstraintDef
+from opt_model.convex import ConeSpec, ConvexConstraint, ConvexExpression, lower_constraint, lower_objective
 from opt_model.data import LabeledArray
 from opt_model.dims import Dim, as_dims, shape_of
 from opt_model.errors import ModelError
@@ -48,6 +49,7 @@ class Model:
         self.constraints: dict[str, ConstraintBlock] = {}
         self.resources: dict[str, Resource] = {}
         self.objective: LinearExpression | QuadraticExpression | None = None
+        self.cones: list[ConeSpec] = []
         self.sense: str = "minimize"
         self.num_cols = 0
         self.solver: str = "auto"
@@ -114,7 +116,7 @@ class Model:
         return self.add_variables(name, (), lb=lb, ub=ub, integer=integer, binary=binary)
 
     # constraints ----------------------------------------------------------------------
-    def add_constraints(self, name: str, constraint: ConstraintDef) -> ConstraintBlock:
+    def add_constraints(self, name: str, constraint: ConstraintDef | ConvexConstraint) -> ConstraintBlock:
         """Add a block of constraints, indexed like its expression, under ``name``.
 
         Example
@@ -126,6 +128,8 @@ class Model:
         2
         """
         self._claim(name, "constraint")
+        if isinstance(constraint, ConvexConstraint):
+            constraint = lower_constraint(self, name, constraint)
         if isinstance(constraint, bool):
             raise ModelError(f"constraint {name!r} is a plain True/False: compare an expression built from "
                              "variables, not numbers")
@@ -193,6 +197,8 @@ class Model:
         self._set_objective(expr, "maximize")
 
     def _set_objective(self, expr: Any, sense: str) -> None:
+        if isinstance(expr, ConvexExpression):
+            expr = lower_objective(self, expr, sense)
         objective = as_expression(expr, "objective")
         if objective.dims:
             raise ModelError(f"the objective must be a scalar, got {objective.describe()}; sum it with .sum()")
