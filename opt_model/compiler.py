@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from opt_model.constraints import ConstraintBlock, ConstraintDef
+from opt_model.constraints import ConstraintBlock, ConstraintDef, MatrixConstraintDef
 from opt_model.convex import ConeSpec
 from opt_model.dims import Dim
 from opt_model.errors import ModelError
@@ -126,11 +126,13 @@ def _segment(variables: np.ndarray, coeffs: np.ndarray, row_ids: np.ndarray
     return first, first + size, rows, np.transpose(coeffs, perm).reshape(-1)
 
 
-def _columnwise(definitions: list[ConstraintDef], row_starts: list[int], n: int,
+def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_starts: list[int], n: int,
                 block_starts: np.ndarray) -> sp.csc_matrix | None:
     """The CSC matrix when every term group covers a contiguous variable range exactly once, else None."""
     segments: list[tuple[int, int, np.ndarray, np.ndarray]] = []
     for definition, row_start in zip(definitions, row_starts):
+        if isinstance(definition, MatrixConstraintDef):
+            return None
         expr = definition.expr
         if expr.nterm == 0 or expr.vars.size == 0:
             continue
@@ -210,8 +212,10 @@ def compile_model(model: Model) -> CompiledModel:
         col_upper[variable.start:stop] = variable.upper.ravel()
         if variable.kind is not VarKind.CONTINUOUS:
             integrality[variable.start:stop] = Integrality.INTEGER
+        elif variable.integer_mask is not None:
+            integrality[variable.start:stop] = variable.integer_mask.ravel() * Integrality.INTEGER
         col_names.add(NameBlock(variable.name, variable.start, tuple(d.labels for d in variable.dims),
-                                tuple(d.name for d in variable.dims)))
+                                tuple(d.name for d in variable.dims), plain=variable.plain_names))
 
     blocks: list[tuple[ConstraintBlock, bool]] = [(block, False) for block in model.constraints.values()]
     for resource in model.resources.values():
@@ -219,7 +223,7 @@ def compile_model(model: Model) -> CompiledModel:
 
     rows: dict[str, RowBlock] = {}
     row_names = NameMap()
-    definitions: list[ConstraintDef] = []
+    definitions: list[ConstraintDef | MatrixConstraintDef] = []
     row_starts: list[int] = []
     row_start = 0
     for block, is_resource in blocks:
@@ -229,7 +233,8 @@ def compile_model(model: Model) -> CompiledModel:
         row_starts.append(row_start)
         rows[block.name] = RowBlock(block.name, row_start, size, definition.dims, definition.sense, is_resource)
         row_names.add(NameBlock(block.name, row_start, tuple(d.labels for d in definition.dims),
-                                tuple(d.name for d in definition.dims)))
+                                tuple(d.name for d in definition.dims),
+                                plain=getattr(definition, "plain_names", False)))
         row_start += size
     if definitions:
         row_lower = np.concatenate([d.lower.reshape(-1) for d in definitions])
@@ -288,7 +293,14 @@ def _rowwise(blocks: list[tuple[ConstraintBlock, bool]], num_rows: int, n: int) 
     values: list[np.ndarray] = []
     nnz = 0
     for block, _ in blocks:
-        indptr, idx, val = _block_arrays(block.definition, block.name)
+        definition = block.definition
+        if isinstance(definition, MatrixConstraintDef):
+            matrix = definition.matrix
+            if matrix.shape[1] < n:
+                matrix = sp.csr_matrix((matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], n))
+            indptr, idx, val = matrix.indptr.astype(np.int64), matrix.indices, matrix.data
+        else:
+            indptr, idx, val = _block_arrays(definition, block.name)
         indptrs.append(indptr[1:] + nnz if indptrs else indptr + nnz)
         nnz += int(indptr[-1])
         indices.append(idx)

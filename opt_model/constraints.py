@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from opt_model.data import LabeledArray
 from opt_model.dims import Dim, dims_text
@@ -48,7 +49,7 @@ class ConstraintBlock:
     """A named block of constraints indexed like its expression."""
 
     name: str
-    definition: ConstraintDef
+    definition: ConstraintDef | MatrixConstraintDef
 
     @property
     def dims(self) -> tuple[Dim, ...]:
@@ -132,3 +133,19 @@ def make_range(expr: LinearExpression, lower: Any, upper: Any) -> ConstraintDef:
     expr = LinearExpression(expr.model, expr.dims, expr.vars, expr.coeffs, np.zeros(const.shape),
                             expr.blocks, expr.unique)
     return ConstraintDef(expr, low - const, high - const, "range")
+
+
+@dataclass
+class MatrixConstraintDef:
+    """``lower <= matrix @ x <= upper``: rows given as a sparse matrix over all columns.
+
+    Used for models imported from a standard form (MPS files, Pyomo models),
+    where rows have no common structure to express as array blocks.
+    """
+
+    matrix: sp.csr_matrix
+    lower: np.ndarray
+    upper: np.ndarray
+    dims: tuple[Dim, ...]
+    sense: str = "range"
+    plain_names: bool = False

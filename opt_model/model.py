@@ -228,12 +228,48 @@ class Model:
         from opt_model.result import Result
         from solvers import solve as solve_form
 
+        if self.metadata.get("lexicographic"):  # objectives by priority, set by a spec or the user
+            from opt_model.multiobjective import solve_lexicographic
+            return solve_lexicographic(self, self.metadata["lexicographic"], solver,
+                                       options={**(options or {}), **extra_options}, time_limit=time_limit)
         compiled = self.compile()
         merged = {**self.solver_options, **(options or {}), **extra_options}
         if time_limit is not None:
             merged["time_limit"] = time_limit
         backend_result = solve_form(compiled.form, solver or self.solver, merged)
         return Result(self, compiled, backend_result)
+
+    @classmethod
+    def from_standard_form(cls, form: StandardForm, name: str | None = None) -> Model:
+        """A model equivalent to a :class:`~solvers.StandardForm` (for example one read from an MPS file)."""
+        from opt_model.importing import from_standard_form
+        return from_standard_form(form, name)
+
+    @classmethod
+    def read(cls, path: str | Path) -> Model:
+        """A model from an MPS or LP file; variables keep the file's names (block ``x``, rows ``row``)."""
+        from opt_model.importing import read_model
+        return read_model(path)
+
+    @classmethod
+    def from_pyomo(cls, pyomo_model: Any) -> Model:
+        """Import a Pyomo model's linear and quadratic part (through Pyomo's standard-form compiler).
+
+        Example
+        -------
+        >>> import pyomo.environ as pyo, opt_model as om
+        >>> p = pyo.ConcreteModel(); p.x = pyo.Var(bounds=(0, 4))
+        >>> p.obj = pyo.Objective(expr=2 * p.x, sense=pyo.maximize)
+        >>> om.Model.from_pyomo(p).solve().objective
+        8.0
+        """
+        from opt_model.importing import from_pyomo
+        return from_pyomo(pyomo_model)
+
+    def to_pyomo(self) -> Any:
+        """This model as a Pyomo ``ConcreteModel`` (linear and quadratic parts)."""
+        from opt_model.importing import to_pyomo
+        return to_pyomo(self)
 
     def to_mps(self, path: str | Path) -> None:
         """Write the model as an MPS file (``.lp`` suffix writes CPLEX LP)."""

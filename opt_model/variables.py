@@ -40,6 +40,8 @@ class Variable(ExpressionOps):
         self.kind = kind
         self._indices: np.ndarray | None = None
         self._ones: np.ndarray | None = None
+        self.integer_mask: np.ndarray | None = None  # per-entry integrality, when it differs within the block
+        self.plain_names = False  # imported columns: each label is the column's full name
         self._zeros: np.ndarray | None = None
 
     @property
