@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "opt_model.commands.solve",
     "opt_model.spec.commands",
     "opt_model.sensitivity.commands",
+    "opt_model.bench.commands",
 ]
 
 EXIT_OK = 0
