@@ -35,6 +35,9 @@ from opt_model.expressions import LinearExpression, QuadraticExpression, quad_fo
 from opt_model.model import Model
 from opt_model.resources import Provision, Resource
 from opt_model.result import Result
+from opt_model.multiobjective import Objective, solve_lexicographic, weighted_sum
+from opt_model.network import Network, flow_conservation
+from opt_model.spec import load_spec, loads_spec, to_spec
 from opt_model.variables import Variable, VarKind
 from solvers import SolveStatus
 
@@ -45,5 +48,6 @@ __all__ = [
     "ModelError", "OptModelError", "Provision", "QuadraticExpression", "Resource", "Result", "SensitivityError",
     "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "UnsupportedProblemError", "VarKind",
     "Variable", "__version__", "data", "quad_form", "quicksum",
-    "ConvexExpression", "entropy", "exp", "log", "log_sum_exp", "norm2", "sum_squares",
+    "Network", "Objective", "flow_conservation", "load_spec", "loads_spec", "solve_lexicographic", "to_spec",
+    "weighted_sum", "ConvexExpression", "entropy", "exp", "log", "log_sum_exp", "norm2", "sum_squares",
 ]

@@ -271,6 +271,13 @@ class Model:
         from opt_model.importing import to_pyomo
         return to_pyomo(self)
 
+    def to_spec(self) -> str:
+        """The model as YAML spec text (for the models a spec can express; see :func:`opt_model.to_spec`)."""
+        import yaml
+
+        from opt_model.spec import to_spec
+        return str(yaml.safe_dump(to_spec(self), sort_keys=False))
+
     def to_mps(self, path: str | Path) -> None:
         """Write the model as an MPS file (``.lp`` suffix writes CPLEX LP)."""
         from solvers import write_file

@@ -22,7 +22,11 @@ class ModelError(OptModelError, ValueError):
 
 
 class SpecError(OptModelError, ValueError):
-    """A YAML spec is invalid; carries the file, line and column of the offending node."""
+    """A YAML spec is invalid; carries the file, line and column of the offending node.
+
+    ``errors`` lists every problem found (``[self]`` for a single one); an error
+    made by :meth:`combine` has one line per problem, ``file:line:col: message``.
+    """
 
     def __init__(self, message: str, file: str | None = None, line: int | None = None,
                  column: int | None = None) -> None:
@@ -30,10 +34,26 @@ class SpecError(OptModelError, ValueError):
         self.line = line
         self.column = column
         self.reason = message
+        self.errors: list[SpecError] = [self]
         where = ""
         if file is not None:
             where = f"{file}:{line if line is not None else '?'}:{column if column is not None else '?'}: "
         super().__init__(where + message)
+
+    @classmethod
+    def combine(cls, errors: list[SpecError]) -> SpecError:
+        """One error reporting all of ``errors`` (one line each); the location is the first one's."""
+        if len(errors) == 1:
+            return errors[0]
+        first = errors[0]
+        files = {error.file for error in errors}
+        header = f"{first.file}: {len(errors)} problems" if len(files) == 1 and first.file else \
+            f"{len(errors)} problems"
+        combined = cls(header + "".join(f"\n{error}" for error in errors))
+        combined.file, combined.line, combined.column = first.file, first.line, first.column
+        combined.reason = first.reason
+        combined.errors = list(errors)
+        return combined
 
 
 class InputFileError(OptModelError, ValueError):

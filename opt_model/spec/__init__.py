@@ -1,0 +1,174 @@
+"""YAML specs: resource-allocation models written as data, with units.
+
+A spec (format version 1, documented in ``docs/specs.md``) declares dims,
+data (inline or CSV), resources with capacities and usage, variables,
+constraints and objectives; expressions are parsed by the project's own
+grammar and evaluated into vectorised modeling-API calls.
+
+Loading runs three phases and reports every problem of the phase that fails,
+each as ``file:line:column: message``: YAML (syntax, duplicate keys), structure
+(the JSON Schema, :data:`SCHEMA`), meaning (names, dims, units, numbers).
+
+Example
+-------
+>>> from opt_model.spec import loads_spec
+>>> model = loads_spec('''
+... version: 1
+... dims:
+...   task: [etl, train, serve]
+...   host: [h1, h2]
+... data:
+...   mem_need: {dims: [task], unit: GiB, values: {etl: 8, train: 48, serve: 16}}
+...   price: {dims: [task, host], unit: USD, values: [[1, 2], [3, 4], [2, 1]]}
+... variables:
+...   x: {dims: [task, host], upper: 1}
+... resources:
+...   memory:
+...     unit: GiB
+...     capacity: {h1: 32 GiB, h2: 65536 MiB}
+...     usage: "sum(mem_need * x, over=task)"
+... constraints:
+...   assign: "sum(x, over=host) == 1"
+... objective:
+...   minimize: "sum(price * x)"
+... ''')
+>>> result = model.solve()
+>>> result.status.value, round(result.objective, 6), model.metadata["spec"].objective_unit
+('optimal', 5.5, 'USD')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from opt_model.errors import SpecError
+from opt_model.model import Model
+from opt_model.spec.loader import SpecMap, parse_yaml, read_yaml
+from opt_model.spec.schema import SCHEMA, SPEC_VERSION
+
+__all__ = ["SCHEMA", "SPEC_VERSION", "SpecError", "load_spec", "loads_spec", "to_spec", "validate_spec"]
+
+
+ITEM_SECTIONS = ("dims", "data", "networks", "variables", "resources", "expressions", "constraints")
+
+
+def _prune(document: SpecMap, problems: list[SpecError], paths: list[tuple[Any, ...]]) -> tuple[SpecMap, set[str]]:
+    """A copy of ``document`` without the items that break the schema, and their names.
+
+    Semantic checks then run on the rest, so one pass reports every problem;
+    references to a removed item stay silent.
+    """
+    broken_items: set[tuple[str, str]] = set()
+    broken_sections: set[str] = set()
+    for path in paths:
+        if not path:
+            continue
+        if path[0] in ITEM_SECTIONS and len(path) >= 2:
+            broken_items.add((str(path[0]), str(path[1])))
+        elif path[0] not in ("version", "name", "description"):
+            broken_sections.add(str(path[0]))
+    pruned = _copy_map(document, {key for key in document if key in broken_sections})
+    names: set[str] = set()
+    for section, name in broken_items:
+        if isinstance(pruned.get(section), dict):
+            pruned[section] = _copy_map(pruned[section], {name})
+        names.add(name)
+    for section in broken_sections:
+        if section in ITEM_SECTIONS and isinstance(document.get(section), dict):
+            names.update(str(key) for key in document[section])
+    return pruned, names
+
+
+def _copy_map(source: SpecMap, without: set[Any]) -> SpecMap:
+    copy = SpecMap((k, v) for k, v in source.items() if k not in without)
+    copy.loc, copy.key_locs, copy.value_locs = source.loc, source.key_locs, source.value_locs
+    return copy
+
+
+def _build(document: Any, file: str, base_dir: Path) -> tuple[Model | None, list[SpecError]]:
+    from opt_model.spec.build import SpecBuilder
+    from opt_model.spec.schema import structural_paths
+
+    problems, paths = structural_paths(document)
+    if problems and not isinstance(document, SpecMap):
+        return None, problems
+    assert isinstance(document, SpecMap)
+    pruned, poisoned = _prune(document, problems, paths) if problems else (document, set())
+    builder = SpecBuilder(pruned, file, base_dir, poisoned)
+    model = builder.build()
+    errors = sorted([*problems, *builder.errors],
+                    key=lambda e: (e.file != file, e.file or "", e.line or 0, e.column or 0))
+    unique: list[SpecError] = []
+    seen: set[str] = set()
+    for error in errors:
+        if str(error) not in seen:
+            seen.add(str(error))
+            unique.append(error)
+    return (None if unique else model), unique
+
+
+def _read(path: str | Path) -> tuple[Any, str, Path]:
+    file = str(path)
+    try:
+        document = read_yaml(path)
+    except SpecError:
+        raise
+    if document is None:
+        raise SpecError(f"the spec is empty; start it with 'version: {SPEC_VERSION}'", file, 1, 1)
+    return document, file, Path(path).resolve().parent
+
+
+def load_spec(path: str | Path) -> Model:
+    """Load a YAML spec into a :class:`~opt_model.model.Model`.
+
+    Raises one :class:`~opt_model.errors.SpecError` listing every problem
+    (``error.errors``), one ``file:line:column: message`` line each.  CSV
+    files are found relative to the spec.
+
+    Example
+    -------
+    >>> import opt_model as om
+    >>> model = load_spec("problems/vm_placement.yaml")  # doctest: +SKIP
+    >>> model.solve().objective  # doctest: +SKIP
+    """
+    document, file, base_dir = _read(path)
+    model, errors = _build(document, file, base_dir)
+    if errors:
+        raise SpecError.combine(errors)
+    assert model is not None
+    return model
+
+
+def loads_spec(text: str, base_dir: str | Path = ".", file: str = "<spec>") -> Model:
+    """Load a spec from a string (CSV files relative to ``base_dir``); see :func:`load_spec`."""
+    document = parse_yaml(text, file)
+    if document is None:
+        raise SpecError(f"the spec is empty; start it with 'version: {SPEC_VERSION}'", file, 1, 1)
+    model, errors = _build(document, file, Path(base_dir).resolve())
+    if errors:
+        raise SpecError.combine(errors)
+    assert model is not None
+    return model
+
+
+def validate_spec(path: str | Path) -> list[SpecError]:
+    """Every problem of a spec (empty when it is valid), without raising.
+
+    Example
+    -------
+    >>> validate_spec("problems/vm_placement.yaml")  # doctest: +SKIP
+    []
+    """
+    try:
+        document, file, base_dir = _read(path)
+    except SpecError as error:
+        return error.errors
+    return _build(document, file, base_dir)[1]
+
+
+def to_spec(model: Model, data_dir: str | Path | None = None) -> dict[str, Any]:
+    """A spec document (plain dicts, ready for ``yaml.safe_dump``) for ``model``; see :mod:`.export`."""
+    from opt_model.spec.export import model_to_spec
+
+    return model_to_spec(model, data_dir)

@@ -1,0 +1,417 @@
+"""The spec expression language: a tokenizer and a recursive-descent parser to an AST.
+
+Expressions in specs (``usage``, ``constraints``, ``objective``, ``where``
+filters, numeric fields) are parsed here and never by ``eval``.  The grammar::
+
+    condition  := or_expr
+    or_expr    := and_expr ("or" and_expr)*
+    and_expr   := not_expr ("and" not_expr)*
+    not_expr   := "not" not_expr | comparison
+    comparison := sum (("<=" | ">=" | "==" | "!=" | "<" | ">") sum)*     # a <= e <= b is a range
+    sum        := product (("+" | "-") product)*
+    product    := unary (("*" | "/") unary)*
+    unary      := ("-" | "+") unary | power
+    power      := postfix (("^" | "**") unary)?
+    postfix    := atom ("[" NAME "=" (STRING | NAME) ("," NAME "=" (STRING | NAME))* "]")?
+    atom       := NUMBER unit? | STRING | NAME | NAME "(" arguments? ")" | "(" condition ")"
+                | "[" NAME ("," NAME)* "]"
+    unit       := NAME ("/" NAME | ("^" | "**") INTEGER)*                # 0.12 USD/kWh, 9.81 m/s^2
+    arguments  := argument ("," argument)*
+    argument   := NAME "=" condition | condition
+
+A number directly followed by a name is a quantity (``16 GiB``); to divide a
+quantity by a name, parenthesise it: ``(2 h) / duration``.  Every node keeps
+the character offsets of its source text so that errors can point at it.
+
+Example
+-------
+>>> tree = parse("sum(mem_need * x, over=task) <= 64 GiB")
+>>> type(tree).__name__, tree.ops
+('Compare', ['<='])
+>>> tree.operands[1]
+Number(start=32, end=38, value=64.0, unit='GiB')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+KEYWORDS = frozenset({"and", "or", "not"})
+COMPARISONS = frozenset({"<=", ">=", "==", "!=", "<", ">"})
+
+_TOKEN = re.compile(r"""
+    (?P<space>\s+)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<string>"[^"\\]*"|'[^'\\]*')
+  | (?P<op>\*\*|<=|>=|==|!=|[-+*/^()\[\],=<>])
+""", re.X)
+
+
+class ParseError(ValueError):
+    """A syntax error at character ``offset`` of the expression."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split ``text`` into tokens (an ``end`` token closes the list)."""
+    tokens: list[Token] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            char = text[position]
+            hint = " (strings are quoted with ' or \")" if char in "\"'" else ""
+            raise ParseError(f"unexpected character {char!r}{hint}", position)
+        kind = match.lastgroup or ""
+        if kind != "space":
+            tokens.append(Token(kind, match.group(), position))
+        position = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+# AST -----------------------------------------------------------------------------------------
+@dataclass
+class Node:
+    start: int
+    end: int
+
+    def source(self, text: str) -> str:
+        return text[self.start:self.end]
+
+
+@dataclass
+class Number(Node):
+    value: float
+    unit: str | None = None
+
+
+@dataclass
+class String(Node):
+    value: str
+
+
+@dataclass
+class Name(Node):
+    name: str
+
+
+@dataclass
+class Unary(Node):
+    op: str
+    operand: Node
+
+
+@dataclass
+class Binary(Node):
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass
+class Compare(Node):
+    ops: list[str]
+    operands: list[Node]
+
+
+@dataclass
+class BoolOp(Node):
+    op: str
+    operands: list[Node]
+
+
+@dataclass
+class Not(Node):
+    operand: Node
+
+
+@dataclass
+class ListOf(Node):
+    items: list[Name]
+
+
+@dataclass
+class Call(Node):
+    func: Name
+    args: list[Node] = field(default_factory=list)
+    kwargs: dict[str, Node] = field(default_factory=dict)
+
+
+@dataclass
+class Select(Node):
+    target: Node
+    labels: dict[str, tuple[str, int]]  # dim name -> (label, offset of the label)
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokenize(text)
+        self.index = 0
+
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def at(self, *texts: str) -> bool:
+        token = self.token
+        return token.kind in ("op", "name") and token.text in texts
+
+    def expect(self, text: str, what: str) -> Token:
+        if not self.at(text):
+            raise ParseError(f"expected {text!r} {what}, found {self._found()}", self.token.start)
+        return self.advance()
+
+    def _found(self) -> str:
+        token = self.token
+        return "the end of the expression" if token.kind == "end" else repr(token.text)
+
+    # grammar rules ---------------------------------------------------------------------------
+    def parse(self) -> Node:
+        if self.token.kind == "end":
+            raise ParseError("the expression is empty", 0)
+        node = self.condition()
+        if self.token.kind != "end":
+            token = self.token
+            hint = ""
+            if token.kind in ("name", "number") and self.index > 0:
+                hint = "; an operator (+, -, *, /) is missing before it"
+            raise ParseError(f"unexpected {self._found()}{hint}", token.start)
+        return node
+
+    def condition(self) -> Node:
+        return self.or_expr()
+
+    def or_expr(self) -> Node:
+        node = self.and_expr()
+        operands = [node]
+        while self.at("or"):
+            self.advance()
+            operands.append(self.and_expr())
+        return node if len(operands) == 1 else BoolOp(node.start, operands[-1].end, "or", operands)
+
+    def and_expr(self) -> Node:
+        node = self.not_expr()
+        operands = [node]
+        while self.at("and"):
+            self.advance()
+            operands.append(self.not_expr())
+        return node if len(operands) == 1 else BoolOp(node.start, operands[-1].end, "and", operands)
+
+    def not_expr(self) -> Node:
+        if self.at("not"):
+            start = self.advance().start
+            operand = self.not_expr()
+            return Not(start, operand.end, operand)
+        return self.comparison()
+
+    def comparison(self) -> Node:
+        first = self.sum()
+        ops: list[str] = []
+        operands = [first]
+        while self.token.kind == "op" and self.token.text in COMPARISONS:
+            ops.append(self.advance().text)
+            operands.append(self.sum())
+        if self.at("="):
+            raise ParseError("'=' is not a comparison; write '==' for equality", self.token.start)
+        if not ops:
+            return first
+        return Compare(first.start, operands[-1].end, ops, operands)
+
+    def sum(self) -> Node:
+        node = self.product()
+        while self.at("+", "-"):
+            op = self.advance().text
+            right = self.product()
+            node = Binary(node.start, right.end, op, node, right)
+        return node
+
+    def product(self) -> Node:
+        node = self.unary()
+        while self.at("*", "/"):
+            op = self.advance().text
+            right = self.unary()
+            node = Binary(node.start, right.end, op, node, right)
+        return node
+
+    def unary(self) -> Node:
+        if self.at("-", "+"):
+            token = self.advance()
+            operand = self.unary()
+            return Unary(token.start, operand.end, token.text, operand)
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.postfix()
+        if self.at("^", "**"):
+            self.advance()
+            exponent = self.unary()
+            return Binary(base.start, exponent.end, "^", base, exponent)
+        return base
+
+    def postfix(self) -> Node:
+        node = self.atom()
+        if self.at("["):
+            self.advance()
+            labels: dict[str, tuple[str, int]] = {}
+            while True:
+                dim = self.token
+                if dim.kind != "name":
+                    raise ParseError(f"expected a dimension name in the selection, found {self._found()}", dim.start)
+                self.advance()
+                self.expect("=", "after the dimension name (write x[host='h1'])")
+                label = self.token
+                if label.kind == "string":
+                    value = label.text[1:-1]
+                elif label.kind in ("name", "number"):
+                    value = label.text
+                else:
+                    raise ParseError(f"expected a label, found {self._found()}", label.start)
+                self.advance()
+                if dim.text in labels:
+                    raise ParseError(f"dimension {dim.text!r} is selected twice", dim.start)
+                labels[dim.text] = (value, label.start)
+                if not self.at(","):
+                    break
+                self.advance()
+            end = self.expect("]", "to close the selection").end
+            node = Select(node.start, end, node, labels)
+        return node
+
+    def atom(self) -> Node:
+        token = self.token
+        if token.kind == "number":
+            self.advance()
+            value = float(token.text)
+            if self.token.kind == "name" and self.token.text not in KEYWORDS:
+                unit_start = self.token.start
+                unit_end = self.unit()
+                return Number(token.start, unit_end, value, self.text[unit_start:unit_end])
+            return Number(token.start, token.end, value)
+        if token.kind == "string":
+            self.advance()
+            return String(token.start, token.end, token.text[1:-1])
+        if token.kind == "name":
+            if token.text in KEYWORDS:
+                raise ParseError(f"{token.text!r} needs a condition on its left", token.start)
+            self.advance()
+            name = Name(token.start, token.end, token.text)
+            if self.at("("):
+                return self.call(name)
+            return name
+        if self.at("("):
+            self.advance()
+            node = self.condition()
+            end = self.expect(")", "to close the parenthesis").end
+            node.start, node.end = token.start, end  # parentheses belong to the node's text
+            return node
+        if self.at("["):
+            self.advance()
+            items: list[Name] = []
+            while True:
+                item = self.token
+                if item.kind != "name":
+                    raise ParseError(f"expected a dimension name in the list, found {self._found()}", item.start)
+                self.advance()
+                items.append(Name(item.start, item.end, item.text))
+                if not self.at(","):
+                    break
+                self.advance()
+            end = self.expect("]", "to close the list").end
+            return ListOf(token.start, end, items)
+        if token.kind == "end":
+            raise ParseError("the expression ends too early; an operand is missing", token.start)
+        raise ParseError(f"unexpected {self._found()}", token.start)
+
+    def unit(self) -> int:
+        """Consume a unit after a number; returns the end offset of the unit text."""
+        end = self.advance().end
+        while True:
+            following = self.tokens[self.index + 1].kind if self.index + 1 < len(self.tokens) else "end"
+            if (self.at("/") and following == "name") or (self.at("^", "**") and following == "number"):
+                self.advance()
+                end = self.advance().end
+            else:
+                return end
+
+    def call(self, func: Name) -> Call:
+        self.expect("(", "")
+        args: list[Node] = []
+        kwargs: dict[str, Node] = {}
+        if not self.at(")"):
+            while True:
+                token = self.token
+                if token.kind == "name" and self.tokens[self.index + 1].text == "=" \
+                        and self.tokens[self.index + 1].kind == "op":
+                    self.advance()
+                    self.advance()
+                    if token.text in kwargs:
+                        raise ParseError(f"argument {token.text!r} is given twice", token.start)
+                    kwargs[token.text] = self.condition()
+                else:
+                    if kwargs:
+                        raise ParseError("a positional argument cannot follow a keyword argument", token.start)
+                    args.append(self.condition())
+                if not self.at(","):
+                    break
+                self.advance()
+        end = self.expect(")", f"to close the call of {func.name}()").end
+        return Call(func.start, end, func, args, kwargs)
+
+
+def parse(text: str) -> Node:
+    """Parse an expression, constraint or condition into an AST.
+
+    Raises :class:`ParseError` with the character offset of the problem.
+    """
+    return _Parser(text).parse()
+
+
+def names_in(node: Node) -> list[Name]:
+    """Every :class:`Name` referenced by ``node`` (not function names or keyword names)."""
+    found: list[Name] = []
+
+    def walk(item: Node) -> None:
+        if isinstance(item, Name):
+            found.append(item)
+        elif isinstance(item, Unary | Not):
+            walk(item.operand)
+        elif isinstance(item, Binary):
+            walk(item.left)
+            walk(item.right)
+        elif isinstance(item, Compare | BoolOp):
+            for operand in item.operands:
+                walk(operand)
+        elif isinstance(item, Call):
+            for arg in item.args:
+                walk(arg)
+            for value in item.kwargs.values():
+                walk(value)
+        elif isinstance(item, Select):
+            walk(item.target)
+
+    walk(node)
+    return found
