@@ -171,6 +171,11 @@ class Result:
         return pd.DataFrame.from_records(records, columns=["resource", "label", "unit", "usage", "capacity",
                                                            "utilisation_pct", "shadow_price"])
 
+    def sensitivity(self, **options: Any) -> Any:
+        """Local sensitivity report (see :func:`opt_model.sensitivity.sensitivity_report`)."""
+        from opt_model.sensitivity import sensitivity_report
+        return sensitivity_report(self, **options)
+
     # export -----------------------------------------------------------------------
     def variable_values(self) -> dict[str, float]:
         """Every scalar variable's value by its full name (``x[etl,h1]``)."""

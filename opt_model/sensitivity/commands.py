@@ -1,0 +1,262 @@
+"""``opt-model sensitivity FILE`` and ``opt-model robustness SPEC``.
+
+``sensitivity`` prints the local report of an LP (MPS, LP or YAML spec): cost
+and right-hand-side ranging, shadow prices (one-sided where degenerate),
+optionally bottlenecks and a parametric sweep; for an infeasible model it
+prints the diagnosis (IIS and smallest relaxation) and exits 1.
+
+``robustness`` runs Monte Carlo over the uncertain parameters of the spec's
+``uncertainty:`` section, of ``--uncertainty FILE`` and of ``--uncertain``
+options, and checks the spec's ``validation:`` thresholds and ``--threshold``
+options: exit 0 when they pass, 1 when one fails, 2 for an input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from opt_model.commands.output import emit, to_csv, to_json
+from opt_model.errors import InputFileError, SensitivityError, SpecError
+from opt_model.sensitivity.problem import AnalysisModel, spec_section
+from opt_model.sensitivity.uncertainty import Target, Uncertain, parameters_from_spec
+
+_DISTRIBUTION_ARGS = {"relative": ("percent",), "uniform": ("low", "high"), "normal": ("mean", "std"),
+                      "triangular": ("low", "mode", "high"), "lognormal": ("mu", "sigma")}
+_TARGET = re.compile(r"^(cost|capacity|rhs|lower|upper):(.+)$")
+
+
+def register(subparsers: Any) -> None:
+    sensitivity = subparsers.add_parser(
+        "sensitivity", help="local sensitivity report of an LP (ranging, shadow prices, bottlenecks)",
+        description="Cost and right-hand-side ranging, shadow prices (one-sided at degenerate optima), "
+                    "bottlenecks and parametric sweeps; infeasibility diagnosis for an infeasible model.")
+    sensitivity.add_argument("file", help="model file: .mps, .lp or a .yaml spec")
+    sensitivity.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    sensitivity.add_argument("--output", "-o", default=None, metavar="PATH", help="write the output to PATH")
+    sensitivity.add_argument("--bottlenecks", action="store_true", help="add the bottleneck ranking")
+    sensitivity.add_argument("--no-one-sided", action="store_true",
+                             help="skip the re-solves for one-sided shadow prices at degenerate rows")
+    sensitivity.add_argument("--objective-unit", default="", help="unit of the objective, e.g. USD")
+    sensitivity.add_argument("--sweep", metavar="KIND:NAME",
+                             help="parametric sweep of one number, e.g. capacity:memory[h1] or cost:x[etl,h1]")
+    sensitivity.add_argument("--from", dest="sweep_from", type=float, help="start of the sweep")
+    sensitivity.add_argument("--to", dest="sweep_to", type=float, help="end of the sweep")
+    sensitivity.add_argument("--plot", metavar="DIR", help="write PNG charts into DIR")
+    sensitivity.set_defaults(handler=run_sensitivity)
+
+    robust = subparsers.add_parser(
+        "robustness", help="Monte Carlo robustness of the optimal allocation, with a pass/fail verdict",
+        description="Re-solve the model under perturbed parameters (warm-started, in place) and report how "
+                    "often the nominal plan stays feasible, the objective distribution, regret and basis changes.")
+    robust.add_argument("file", help="a .yaml spec (with an uncertainty: section) or an .mps/.lp file")
+    robust.add_argument("--uncertain", action="append", default=[], metavar="KIND:NAME=DIST:ARGS",
+                        help="an uncertain parameter, e.g. capacity:memory=relative:10, cost:x=normal:3,0.5, "
+                             "rhs:demand[h1]=uniform:90,110 (repeatable)")
+    robust.add_argument("--uncertainty", metavar="FILE", help="YAML or JSON list of uncertain parameters")
+    robust.add_argument("--scenarios", type=int, default=1000)
+    robust.add_argument("--seed", type=int, default=0)
+    robust.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
+    robust.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
+    robust.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
+                        help="validation threshold, e.g. min_feasible_probability=0.95 (repeatable)")
+    robust.add_argument("--global", dest="global_method", choices=("morris", "sobol"),
+                        help="also compute global sensitivity indices")
+    robust.add_argument("--samples", type=int, default=256,
+                        help="Sobol base samples (power of 2) or Morris trajectories")
+    robust.add_argument("--format", choices=("table", "json"), default="table")
+    robust.add_argument("--output", "-o", default=None, metavar="PATH", help="write the output to PATH")
+    robust.add_argument("--plot", metavar="DIR", help="write PNG charts into DIR")
+    robust.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    robust.set_defaults(handler=run_robustness)
+
+
+def _load(path_text: str) -> AnalysisModel:
+    path = Path(path_text)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file")
+    return AnalysisModel.load(path)
+
+
+def parse_target(text: str) -> Target:
+    """``capacity:memory[h1]`` -> the rhs of ``memory[h1]``; kinds: cost, capacity, rhs, lower, upper."""
+    match = _TARGET.match(text.strip())
+    if not match:
+        raise InputFileError(f"{text!r}: give KIND:NAME with KIND one of cost, capacity, rhs, lower, upper "
+                             "(e.g. capacity:memory[h1])")
+    kind = "rhs" if match.group(1) == "capacity" else match.group(1)
+    return Target(kind, match.group(2))
+
+
+def parse_uncertain(text: str) -> Uncertain:
+    """``capacity:memory=relative:10`` and friends (see ``opt-model robustness --help``)."""
+    target_text, sep, dist_text = text.partition("=")
+    if not sep:
+        raise InputFileError(f"--uncertain {text!r}: expected KIND:NAME=DIST:ARGS, e.g. capacity:memory=relative:10")
+    target = parse_target(target_text)
+    name, _, args = dist_text.partition(":")
+    name = name.strip().lower()
+    if name not in _DISTRIBUTION_ARGS:
+        raise InputFileError(f"--uncertain {text!r}: unknown distribution {name!r}; use "
+                             f"{', '.join(_DISTRIBUTION_ARGS)} (empirical ones go in --uncertainty FILE)")
+    try:
+        numbers = [float(part) for part in args.split(",")] if args else []
+    except ValueError as error:
+        raise InputFileError(f"--uncertain {text!r}: the arguments of {name} must be numbers") from error
+    keys = _DISTRIBUTION_ARGS[name]
+    if len(numbers) != len(keys):
+        raise InputFileError(f"--uncertain {text!r}: {name} takes {len(keys)} numbers ({', '.join(keys)})")
+    entry: dict[str, Any] = {"target": target.kind, "of": target.name, "distribution": name,
+                             **dict(zip(keys, numbers, strict=True))}
+    try:
+        return parameters_from_spec([entry])[0]
+    except SpecError as error:
+        raise InputFileError(f"--uncertain {text!r}: {error}") from error
+
+
+def _thresholds(model: Any, options: list[str]) -> dict[str, float]:
+    thresholds: dict[str, float] = {}
+    section = spec_section(model, "validation")
+    if section:
+        if not isinstance(section, dict):
+            raise SpecError("validation: expected a mapping of threshold names to numbers")
+        thresholds.update(section)
+    for item in options:
+        key, sep, value = item.partition("=")
+        try:
+            thresholds[key.strip()] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise InputFileError(f"--threshold {item!r}: expected NAME=NUMBER, e.g. min_feasible_probability=0.95")
+    return thresholds
+
+
+def _parameters(analysis: AnalysisModel, args: argparse.Namespace, path: Path) -> list[Uncertain]:
+    params: list[Uncertain] = []
+    section = spec_section(analysis.model, "uncertainty")
+    if section:
+        params.extend(parameters_from_spec(section, base_dir=path.parent))
+    if args.uncertainty:
+        file = Path(args.uncertainty)
+        if not file.is_file():
+            raise InputFileError(f"{file}: no such uncertainty file")
+        text = file.read_text()
+        if file.suffix.lower() == ".json":
+            entries = json.loads(text)
+        else:
+            import yaml
+            entries = yaml.safe_load(text)
+        if isinstance(entries, dict) and "uncertainty" in entries:
+            entries = entries["uncertainty"]
+        if not isinstance(entries, list):
+            raise SpecError(f"{file}: expected a list of uncertain parameters (or an 'uncertainty:' key)")
+        params.extend(parameters_from_spec(entries, base_dir=file.parent))
+    params.extend(parse_uncertain(text) for text in args.uncertain)
+    if not params:
+        raise InputFileError(f"{path}: no uncertain parameters; add an 'uncertainty:' section to the spec, "
+                             "--uncertainty FILE or --uncertain KIND:NAME=DIST:ARGS")
+    return params
+
+
+def run_sensitivity(args: argparse.Namespace) -> int:
+    from opt_model.sensitivity.bottleneck import bottleneck_report
+    from opt_model.sensitivity.infeasibility import diagnose_infeasibility
+    from opt_model.sensitivity.report import sensitivity_report
+
+    analysis = _load(args.file)
+    if args.objective_unit:
+        analysis.objective_unit = args.objective_unit
+    try:
+        report = sensitivity_report(analysis, one_sided=not args.no_one_sided)
+    except SensitivityError as error:
+        if "infeasible" not in str(error):
+            raise
+        diagnosis = diagnose_infeasibility(analysis)
+        text = to_json({"status": "infeasible", "diagnosis": diagnosis.to_dict()}) if args.format == "json" \
+            else f"the model is infeasible\n{diagnosis.to_text()}\n"
+        emit(text, args.output)
+        return 1
+    payload = report.to_dict()
+    bottlenecks = bottleneck_report(report) if args.bottlenecks else None
+    if bottlenecks is not None:
+        payload["bottlenecks"] = bottlenecks.to_dict()
+    sweep = None
+    if args.sweep:
+        if args.sweep_from is None or args.sweep_to is None:
+            raise InputFileError("--sweep needs --from and --to")
+        from opt_model.sensitivity.sweep import parametric_sweep
+        sweep = parametric_sweep(analysis, parse_target(args.sweep), args.sweep_from, args.sweep_to,
+                                 points=25, progress=True)
+        payload["sweep"] = sweep.to_dict()
+    if args.plot:
+        directory = Path(args.plot)
+        directory.mkdir(parents=True, exist_ok=True)
+        if sweep is not None:
+            sweep.plot(str(directory / "sweep.png"))
+    if args.format == "json":
+        text = to_json(payload)
+    elif args.format == "csv":
+        rows = [{"section": "variable", **entry} for entry in payload["variables"]] + \
+               [{"section": "constraint", **entry} for entry in payload["constraints"]]
+        columns = ["section", "name", "value", "reduced_cost", "cost", "cost_lower", "cost_upper", "activity",
+                   "slack", "dual", "rhs", "rhs_lower", "rhs_upper", "dual_left", "dual_right", "degenerate"]
+        text = to_csv(rows, columns)
+    else:
+        parts = [report.to_text()]
+        if bottlenecks is not None:
+            parts.append(bottlenecks.to_text())
+        if sweep is not None:
+            parts.append(sweep.to_text())
+        text = "\n\n".join(parts) + "\n"
+    emit(text, args.output)
+    return 0
+
+
+def run_robustness(args: argparse.Namespace) -> int:
+    from opt_model.sensitivity.montecarlo import robustness
+    from opt_model.sensitivity.validation import evaluate
+
+    path = Path(args.file)
+    analysis = _load(args.file)
+    params = _parameters(analysis, args, path)
+    thresholds = _thresholds(analysis.model, args.threshold)
+    report = robustness(analysis, params, scenarios=args.scenarios, seed=args.seed, jobs=args.jobs,
+                        scheduler=args.scheduler, progress=not args.no_progress)
+    verdict = evaluate(report, thresholds) if thresholds else None
+    payload = report.to_dict()
+    if verdict is not None:
+        payload["validation"] = verdict.to_dict()
+    global_result = None
+    if args.global_method:
+        from opt_model.sensitivity.global_sa import morris, sobol
+        shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
+        if args.global_method == "sobol":
+            global_result = sobol(analysis, shared, base_samples=args.samples, seed=args.seed, jobs=args.jobs,
+                                  scheduler=args.scheduler, progress=not args.no_progress)
+        else:
+            global_result = morris(analysis, shared, trajectories=args.samples, seed=args.seed, jobs=args.jobs,
+                                   scheduler=args.scheduler, progress=not args.no_progress)
+        payload["global"] = global_result.to_dict()
+    if args.plot:
+        from opt_model.sensitivity.plots import plot_objective_distribution, plot_tornado
+        from opt_model.sensitivity.tornado import tornado
+        directory = Path(args.plot)
+        directory.mkdir(parents=True, exist_ok=True)
+        plot_objective_distribution(report, directory / "objective_distribution.png")
+        shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
+        plot_tornado(tornado(analysis, shared), directory / "tornado.png")
+    if args.format == "json":
+        text = to_json(payload)
+    else:
+        parts = [report.to_text()]
+        if global_result is not None:
+            parts.append(global_result.to_text())
+        if verdict is not None:
+            parts.append(verdict.to_text())
+        text = "\n\n".join(parts) + "\n"
+    emit(text, args.output)
+    return verdict.exit_code if verdict is not None else 0

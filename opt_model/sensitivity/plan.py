@@ -1,0 +1,252 @@
+"""From uncertain parameters to in-place changes of a live model.
+
+A :class:`ScenarioPlan` resolves :class:`~opt_model.sensitivity.uncertainty.Uncertain`
+parameters against an :class:`AnalysisModel`: one *factor* per independent
+draw, one *entry* per number of the standard form that a factor sets.  A
+:class:`Changes` is one scenario's new numbers; :class:`Applier` writes a
+sequence of them into a :class:`~solvers.highs_backend.HighsSession`, putting
+back the nominal value of anything the previous scenario changed and this one
+does not, with one vectorised call per kind of change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from opt_model.errors import ModelError
+from opt_model.sensitivity.problem import FREE, AnalysisModel
+from opt_model.sensitivity.uncertainty import Distribution, Uncertain
+from solvers import StandardForm
+from solvers.highs_backend import HighsSession
+
+COST, RHS, LOWER, UPPER, COEFFICIENT = range(5)
+_CODES = {"cost": COST, "rhs": RHS, "lower": LOWER, "upper": UPPER, "coefficient": COEFFICIENT}
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
+_EMPTY = np.zeros(0)
+
+
+@dataclass
+class Changes:
+    """New numbers for one scenario (anything not listed keeps its nominal value).
+
+    ``rhs`` values set the moving bound of each row: the upper bound of a
+    ``<=`` row, the lower bound of a ``>=`` row, both of an equality.
+
+    Example
+    -------
+    >>> Changes(cost_cols=np.array([3]), cost_values=np.array([2.5])).is_empty
+    False
+    """
+
+    cost_cols: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    cost_values: np.ndarray = field(default_factory=lambda: _EMPTY)
+    rhs_rows: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    rhs_values: np.ndarray = field(default_factory=lambda: _EMPTY)
+    lower_cols: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    lower_values: np.ndarray = field(default_factory=lambda: _EMPTY)
+    upper_cols: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    upper_values: np.ndarray = field(default_factory=lambda: _EMPTY)
+    coef_rows: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    coef_cols: np.ndarray = field(default_factory=lambda: _EMPTY_INT)
+    coef_values: np.ndarray = field(default_factory=lambda: _EMPTY)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.cost_cols.size or self.rhs_rows.size or self.lower_cols.size or self.upper_cols.size
+                    or self.coef_rows.size)
+
+
+@dataclass
+class Factor:
+    """One independent random input."""
+
+    name: str
+    distribution: Distribution
+    parameter: int
+    """Position of the :class:`Uncertain` it comes from."""
+
+
+@dataclass
+class ScenarioPlan:
+    """Factors, and the entries of the standard form each one sets."""
+
+    factors: list[Factor]
+    entry_factor: np.ndarray
+    entry_kind: np.ndarray
+    entry_row: np.ndarray
+    entry_col: np.ndarray
+    entry_nominal: np.ndarray
+    entry_relative: np.ndarray
+    parameter_labels: list[str]
+
+    @property
+    def num_factors(self) -> int:
+        return len(self.factors)
+
+    @property
+    def has_coefficients(self) -> bool:
+        return bool((self.entry_kind == COEFFICIENT).any())
+
+    @property
+    def has_bounds(self) -> bool:
+        return bool(((self.entry_kind == LOWER) | (self.entry_kind == UPPER)).any())
+
+    def factor_values(self, uniforms: np.ndarray) -> np.ndarray:
+        """Map uniform numbers (scenarios x factors) through each factor's inverse CDF."""
+        values = np.empty_like(uniforms, dtype=np.float64)
+        for k, factor in enumerate(self.factors):
+            values[:, k] = factor.distribution.ppf(uniforms[:, k])
+        return values
+
+    def entry_values(self, factor_values: np.ndarray) -> np.ndarray:
+        """The numbers each entry takes (scenarios x entries)."""
+        drawn = factor_values[:, self.entry_factor]
+        return np.where(self.entry_relative, drawn * self.entry_nominal, drawn)
+
+    def changes(self, entry_values: np.ndarray) -> Changes:
+        """One scenario's :class:`Changes` from its entry values."""
+        kind = self.entry_kind
+        pick = {code: kind == code for code in range(5)}
+        return Changes(
+            cost_cols=self.entry_col[pick[COST]], cost_values=entry_values[pick[COST]],
+            rhs_rows=self.entry_row[pick[RHS]], rhs_values=entry_values[pick[RHS]],
+            lower_cols=self.entry_col[pick[LOWER]], lower_values=entry_values[pick[LOWER]],
+            upper_cols=self.entry_col[pick[UPPER]], upper_values=entry_values[pick[UPPER]],
+            coef_rows=self.entry_row[pick[COEFFICIENT]], coef_cols=self.entry_col[pick[COEFFICIENT]],
+            coef_values=entry_values[pick[COEFFICIENT]])
+
+    def affected_rows(self) -> np.ndarray:
+        return np.unique(self.entry_row[(self.entry_kind == RHS) | (self.entry_kind == COEFFICIENT)])
+
+
+def build_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> ScenarioPlan:
+    """Resolve parameters to factors and entries; unknown names raise with a suggestion.
+
+    Example
+    -------
+    >>> import opt_model as om
+    >>> from opt_model.sensitivity.uncertainty import Uncertain, capacity, relative
+    >>> m = om.Model(); host = om.Dim("host", ["h1", "h2"]); x = m.add_variables("x", dims=host)
+    >>> _ = m.add_resource("memory", capacity=om.data({"h1": 4, "h2": 8}, dims=host)).add_usage(1.0 * x)
+    >>> m.maximize(x.sum())
+    >>> plan = build_plan(AnalysisModel.from_model(m), [Uncertain(capacity("memory"), relative(10))])
+    >>> plan.num_factors, plan.entry_nominal.tolist()
+    (2, [4.0, 8.0])
+    """
+    form = analysis.form
+    kinds = analysis.row_kinds()
+    factors: list[Factor] = []
+    parts: dict[str, list[np.ndarray]] = {key: [] for key in ("factor", "kind", "row", "col", "nominal", "relative")}
+    for number, parameter in enumerate(parameters):
+        target = parameter.target
+        code = _CODES[target.kind]
+        if code in (COST, LOWER, UPPER):
+            cols = analysis.col_indices(target.name, target.label_map)
+            rows = np.full(cols.size, -1, dtype=np.int64)
+            source = {COST: form.c, LOWER: form.col_lower, UPPER: form.col_upper}[code]
+            nominal = source[cols].astype(float)
+        elif code == RHS:
+            rows = analysis.row_indices(target.name, target.label_map)
+            cols = np.full(rows.size, -1, dtype=np.int64)
+            free = rows[kinds[rows] == FREE]
+            if free.size:
+                raise ModelError(f"{analysis.row_name(int(free[0]))} has no finite bound, so no right-hand side "
+                                 "to perturb")
+            nominal = np.where(np.isfinite(form.row_upper[rows]), form.row_upper[rows], form.row_lower[rows])
+        else:
+            rows = analysis.row_indices(target.name, target.label_map)
+            cols = analysis.col_indices(target.variable)
+            if rows.size != 1 or cols.size != 1:
+                raise ModelError(f"{target.describe()}: name exactly one constraint row and one variable column")
+            nominal = np.array([_coefficient(form.A, int(rows[0]), int(cols[0]))])
+        if parameter.distribution.relative and np.any(nominal == 0):
+            where = analysis.row_name(int(rows[0])) if rows[0] >= 0 else analysis.col_name(int(cols[0]))
+            raise ModelError(f"{parameter.label}: a relative perturbation of {where}, whose nominal value is 0, "
+                             "changes nothing; use an absolute distribution")
+        count = rows.size
+        if parameter.per_entry and count > 1:
+            first = len(factors)
+            names = [analysis.row_name(int(r)) if r >= 0 else analysis.col_name(int(c)) for r, c in zip(rows, cols,
+                                                                                                        strict=True)]
+            factors.extend(Factor(f"{target.kind}:{name}", parameter.distribution, number) for name in names)
+            factor_of = np.arange(first, first + count)
+        else:
+            factors.append(Factor(parameter.label, parameter.distribution, number))
+            factor_of = np.full(count, len(factors) - 1)
+        parts["factor"].append(factor_of)
+        parts["kind"].append(np.full(count, code))
+        parts["row"].append(rows.astype(np.int64))
+        parts["col"].append(cols.astype(np.int64))
+        parts["nominal"].append(nominal)
+        parts["relative"].append(np.full(count, parameter.distribution.relative))
+    if not factors:
+        raise ModelError("no uncertain parameters were given")
+    joined = {key: np.concatenate(values) for key, values in parts.items()}
+    return ScenarioPlan(factors, joined["factor"], joined["kind"], joined["row"], joined["col"], joined["nominal"],
+                        joined["relative"].astype(bool), [p.label for p in parameters])
+
+
+def _coefficient(A: sp.spmatrix, row: int, col: int) -> float:
+    """One entry of a CSR or CSC matrix (0 when absent)."""
+    return float(A[row, col])
+
+
+class Applier:
+    """Writes scenario :class:`Changes` into a session, restoring what the previous one changed."""
+
+    def __init__(self, session: HighsSession, nominal: StandardForm) -> None:
+        self.session = session
+        self.c = nominal.c.copy()
+        self.row_lower = nominal.row_lower.copy()
+        self.row_upper = nominal.row_upper.copy()
+        self.col_lower = nominal.col_lower.copy()
+        self.col_upper = nominal.col_upper.copy()
+        low, up = np.isfinite(self.row_lower), np.isfinite(self.row_upper)
+        self.move_upper = up
+        self.move_lower = low & (~up | (self.row_lower == self.row_upper))
+        self.nominal_A = nominal.A
+        self._dirty_cost = _EMPTY_INT
+        self._dirty_rows = _EMPTY_INT
+        self._dirty_cols = _EMPTY_INT
+        self._dirty_coef: tuple[np.ndarray, np.ndarray] = (_EMPTY_INT, _EMPTY_INT)
+
+    def apply(self, changes: Changes) -> None:
+        """Make the session's model the nominal one plus ``changes`` (one call per kind of change)."""
+        session = self.session
+        if changes.cost_cols.size or self._dirty_cost.size:
+            cols = np.union1d(self._dirty_cost, changes.cost_cols)
+            values = self.c[cols]
+            values[np.searchsorted(cols, changes.cost_cols)] = changes.cost_values
+            session.change_costs(cols, values)
+            self._dirty_cost = np.unique(changes.cost_cols)
+        if changes.rhs_rows.size or self._dirty_rows.size:
+            rows = np.union1d(self._dirty_rows, changes.rhs_rows)
+            lower = self.row_lower[rows]
+            upper = self.row_upper[rows]
+            where = np.searchsorted(rows, changes.rhs_rows)
+            moving = changes.rhs_rows
+            lower[where] = np.where(self.move_lower[moving], changes.rhs_values, lower[where])
+            upper[where] = np.where(self.move_upper[moving], changes.rhs_values, upper[where])
+            session.change_row_bounds(rows, lower, upper)
+            self._dirty_rows = np.unique(changes.rhs_rows)
+        if changes.lower_cols.size or changes.upper_cols.size or self._dirty_cols.size:
+            cols = np.union1d(np.union1d(self._dirty_cols, changes.lower_cols), changes.upper_cols)
+            lower = self.col_lower[cols]
+            upper = self.col_upper[cols]
+            lower[np.searchsorted(cols, changes.lower_cols)] = changes.lower_values
+            upper[np.searchsorted(cols, changes.upper_cols)] = changes.upper_values
+            session.change_col_bounds(cols, lower, upper)
+            self._dirty_cols = np.union1d(changes.lower_cols, changes.upper_cols)
+        dirty_rows, dirty_cols = self._dirty_coef
+        if changes.coef_rows.size or dirty_rows.size:
+            if dirty_rows.size:
+                nominal = np.array([_coefficient(self.nominal_A, int(r), int(c))
+                                    for r, c in zip(dirty_rows, dirty_cols, strict=True)])
+                session.change_coefficients(dirty_rows, dirty_cols, nominal)
+            if changes.coef_rows.size:
+                session.change_coefficients(changes.coef_rows, changes.coef_cols, changes.coef_values)
+            self._dirty_coef = (changes.coef_rows.copy(), changes.coef_cols.copy())
