@@ -24,6 +24,8 @@ from typing import Any
 
 from opt_model.errors import SpecError
 from opt_model.spec.loader import Loc, SpecList, SpecMap
+from opt_model.sensitivity.uncertainty import UNCERTAINTY_SCHEMA
+from opt_model.sensitivity.validation import VALIDATION_SCHEMA
 
 SPEC_VERSION = 1
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -122,6 +124,8 @@ SCHEMA: dict[str, Any] = {
                 "extra": {"type": "object", "description": "Solver-specific options, passed unchanged."},
             },
         },
+        "uncertainty": UNCERTAINTY_SCHEMA,
+        "validation": VALIDATION_SCHEMA,
         "expected": {
             "type": "object",
             "description": "Known answer, checked by tests and the benchmark runner.",
