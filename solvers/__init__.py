@@ -22,6 +22,7 @@ from solvers.backend import (
     register,
     solve,
 )
+from solvers.capabilities import capability_table
 from solvers.errors import (
     InputFileError,
     ModelError,
@@ -43,5 +44,6 @@ __all__ = [
     "ModelError", "NameBlock", "NameMap", "OptModelError", "ProblemClass", "Sense", "SensitivityError",
     "SolveOptions", "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "StandardForm",
     "UnsupportedProblemError", "available_backends", "backend_class", "backend_names", "capable_backends",
-    "choose_backend", "get_backend", "is_model_file", "read_file", "register", "solve", "write_file",
+    "capability_table", "choose_backend", "get_backend", "is_model_file", "read_file", "register", "solve",
+    "write_file",
 ]

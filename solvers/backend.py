@@ -67,6 +67,10 @@ class Backend:
     warm_start: ClassVar[bool] = False
     variants: ClassVar[tuple[str, ...]] = ()
     description: ClassVar[str] = ""
+    solver_variants: ClassVar[bool] = False
+    """True when each variant is a distinct solver (``cvxpy:CLARABEL``, ``pyomo:cbc``): variants
+    are then listed one by one in :func:`solvers.capability_table` and may differ in what they
+    solve; False when variants are methods of one solver (``highs:ipm``)."""
 
     def __init__(self, variant: str | None = None) -> None:
         self.variant = variant
@@ -79,8 +83,28 @@ class Backend:
     def version(cls) -> str:
         return ""
 
+    @classmethod
+    def installed_variants(cls) -> tuple[str, ...]:
+        """The variants that can be used on this machine (all of them when the backend is installed)."""
+        return cls.variants if cls.is_available() else ()
+
+    @classmethod
+    def variant_problem_classes(cls, variant: str | None) -> frozenset[ProblemClass]:
+        """The problem classes ``variant`` (``None``: the backend's default) can solve."""
+        return cls.problem_classes
+
+    @classmethod
+    def variant_gives_duals(cls, variant: str | None) -> bool:
+        """Whether ``variant`` reports row duals and reduced costs for continuous problems."""
+        return cls.gives_duals
+
+    @classmethod
+    def variant_version(cls, variant: str | None) -> str:
+        """Version of the solver behind ``variant``, or ``""`` when it is not installed."""
+        return cls.version()
+
     def supports(self, problem_class: ProblemClass) -> bool:
-        return problem_class in self.problem_classes
+        return problem_class in self.variant_problem_classes(self.variant)
 
     def solve(self, form: StandardForm, options: SolveOptions) -> BackendResult:
         raise NotImplementedError
@@ -92,11 +116,18 @@ class Backend:
 
 _REGISTRY: dict[str, str] = {
     "highs": "solvers.highs_backend:HighsBackend",
+    "cvxpy": "solvers.cvxpy_backend:CvxpyBackend",
+    "pyomo": "solvers.pyomo_backend:PyomoBackend",
 }
 _LOADED: dict[str, type[Backend]] = {}
 
-# Preference order for solver="auto", best first.
-AUTO_ORDER: list[str] = ["highs"]
+# Preference order for solver="auto", best first: backend strings ("name" or "name:variant").
+# HiGHS for LP/MILP/QP; Clarabel (interior point, exp and second-order cones) for SOCP/EXP;
+# SCIP for mixed-integer QP and second-order cone problems; then any installed solver.
+AUTO_ORDER: list[str] = [
+    "highs", "cvxpy:CLARABEL", "cvxpy:ECOS", "cvxpy:SCS", "cvxpy:SCIP", "cvxpy:GUROBI", "cvxpy:MOSEK",
+    "cvxpy:ECOS_BB", "cvxpy", "pyomo:highs", "pyomo:cbc", "pyomo:glpk", "pyomo:scip",
+]
 
 
 def register(name: str, target: str | type[Backend]) -> None:
@@ -133,9 +164,17 @@ def get_backend(spec: str) -> Backend:
         raise SolverNotAvailableError(
             f"solver {name!r} is not installed; install its package or choose another solver "
             f"(available: {', '.join(available_backends()) or 'none'})")
-    if variant and cls.variants and variant.lower() not in {v.lower() for v in cls.variants}:
-        raise SolverNotAvailableError(
-            f"solver {name!r} has no variant {variant!r}; choose one of {', '.join(cls.variants)}")
+    if variant and cls.variants:
+        canonical = {v.lower(): v for v in cls.variants}
+        if variant.lower() not in canonical:
+            raise SolverNotAvailableError(
+                f"solver {name!r} has no variant {variant!r}; choose one of {', '.join(cls.variants)}")
+        variant = canonical[variant.lower()]
+        installed = cls.installed_variants()
+        if variant not in installed:
+            raise SolverNotAvailableError(
+                f"solver '{name}:{variant}' is not installed; installed {name} variants: "
+                f"{', '.join(installed) or 'none'}; install it or choose one of those")
     return cls(variant or None)
 
 
@@ -150,30 +189,76 @@ def available_backends() -> list[str]:
     return names
 
 
+def _split(spec: str) -> tuple[str, str | None]:
+    name, _, variant = spec.partition(":")
+    return name.lower(), variant or None
+
+
 def choose_backend(problem_class: ProblemClass) -> Backend:
-    """The first installed backend in :data:`AUTO_ORDER` that declares ``problem_class``."""
-    for name in AUTO_ORDER:
+    """The first installed backend string in :data:`AUTO_ORDER` that can solve ``problem_class``.
+
+    Example
+    -------
+    >>> from solvers import ProblemClass, choose_backend
+    >>> choose_backend(ProblemClass.LP).full_name
+    'highs'
+    """
+    for spec in AUTO_ORDER:
+        name, variant = _split(spec)
         try:
             cls = backend_class(name)
+            if not cls.is_available():
+                continue
+            if variant is not None and variant not in cls.installed_variants():
+                continue
         except ImportError:
             continue
-        if cls.is_available() and problem_class in cls.problem_classes:
-            return cls()
+        backend = cls(variant)
+        if backend.supports(problem_class):
+            return backend
+    able = capable_backends(problem_class)
+    hint = f"install one of: {', '.join(able)}" if able else "no registered solver can"
     raise UnsupportedProblemError(
-        f"no installed solver can solve a {problem_class.value} problem; "
-        f"installed: {', '.join(available_backends()) or 'none'}")
+        f"no installed solver can solve a {problem_class.value} problem; {hint} "
+        f"(installed: {', '.join(available_backends()) or 'none'})")
 
 
-def capable_backends(problem_class: ProblemClass) -> list[str]:
-    result = []
+def capable_backends(problem_class: ProblemClass, installed_only: bool = False) -> list[str]:
+    """Backend strings (``"highs"``, ``"cvxpy:CLARABEL"``) that declare ``problem_class``.
+
+    Installed ones come first, in :data:`AUTO_ORDER` preference; with ``installed_only`` the
+    others are left out.
+
+    Example
+    -------
+    >>> from solvers import ProblemClass, capable_backends
+    >>> capable_backends(ProblemClass.EXP, installed_only=True)[:1]  # doctest: +SKIP
+    ['cvxpy:CLARABEL']
+    """
+    candidates: list[str] = list(AUTO_ORDER)
     for name in _REGISTRY:
         try:
             cls = backend_class(name)
         except ImportError:
             continue
-        if problem_class in cls.problem_classes:
-            result.append(name)
-    return result
+        candidates.append(name)
+        if cls.solver_variants:
+            candidates.extend(f"{name}:{variant}" for variant in cls.variants)
+    installed: list[str] = []
+    others: list[str] = []
+    for spec in dict.fromkeys(candidates):
+        name, variant = _split(spec)
+        try:
+            cls = backend_class(name)
+        except ImportError:
+            continue
+        if variant is None and cls.solver_variants:
+            continue  # "cvxpy" alone means "whatever CVXPY picks": name a concrete variant instead
+        if problem_class not in cls.variant_problem_classes(variant):
+            continue
+        usable = cls.is_available() and (variant is None or variant in cls.installed_variants())
+        (installed if usable else others).append(spec)
+    return installed if installed_only else installed + others
 
 
 def solve(form: StandardForm, solver: str = "auto", options: Mapping[str, Any] | SolveOptions | None = None,
@@ -195,8 +280,12 @@ def solve(form: StandardForm, solver: str = "auto", options: Mapping[str, Any] |
     problem_class = form.problem_class
     backend = choose_backend(problem_class) if solver == "auto" else get_backend(solver)
     if not backend.supports(problem_class):
-        able = capable_backends(problem_class)
-        hint = f"use solver={able[0]!r}" if able else "no registered solver can"
+        able = capable_backends(problem_class, installed_only=True)
+        if able:
+            hint = f"use solver={able[0]!r}"
+        else:
+            others = capable_backends(problem_class)
+            hint = f"install one of: {', '.join(others)}" if others else "no registered solver can"
         raise UnsupportedProblemError(
             f"solver {backend.full_name!r} cannot solve a {problem_class.value} problem; {hint}")
     if on_backend is not None:

@@ -90,8 +90,11 @@ def test_input_errors_exit_2_with_one_line(argv: list[str], message: str, wyndor
 def test_solvers_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["solvers", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)["solvers"]
-    highs = next(row for row in rows if row["solver"].startswith("highs"))
-    assert highs["available"] and "LP" in highs["classes"] and highs["version"]
+    highs = next(row for row in rows if row["backend"] == "highs")
+    assert highs["installed"] and "LP" in highs["problem_classes"] and highs["version"]
+    assert main(["solvers"]) == 0
+    table = capsys.readouterr().out
+    assert "cvxpy:CLARABEL" in table and "pyomo:glpk" in table
 
 
 def test_console_script_subprocess_has_clean_stdout(tmp_path: Path) -> None:

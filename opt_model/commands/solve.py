@@ -128,33 +128,16 @@ def _table(payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
 
 
 def run_solvers(args: argparse.Namespace) -> int:
-    rows = solver_table()
+    """Print the capability table: each backend (and variant), installed or not, and what it solves."""
+    from solvers import capability_table
+
+    rows = capability_table()
     if args.format == "json":
         emit(to_json({"solvers": rows}), None)
-    else:
-        emit(text_table([[r["solver"], "yes" if r["available"] else "no", r["version"], " ".join(r["classes"]),
-                          "yes" if r["duals"] else "no", "yes" if r["ranging"] else "no",
-                          "yes" if r["warm_start"] else "no"] for r in rows],
-                        ["solver", "installed", "version", "problem classes", "duals", "ranging", "warm start"]),
-             None)
+        return 0
+    emit(text_table([[r["backend"], "yes" if r["installed"] else "no", r["version"] or "-",
+                      " ".join(r["problem_classes"]), "yes" if r["duals"] else "no",
+                      "yes" if r["ranging"] else "no", "yes" if r["warm_start"] else "no"] for r in rows],
+                    ["solver", "installed", "version", "problem classes", "duals", "ranging", "warm start"]),
+         None)
     return 0
-
-
-def solver_table() -> list[dict[str, Any]]:
-    """One row per backend (and variant): installed, version, declared capabilities."""
-    import solvers.backend as backend_module
-
-    table = getattr(backend_module, "capability_table", None)
-    if table is not None:
-        return list(table())
-    rows = []
-    for name in backend_module.backend_names():
-        try:
-            cls = backend_module.backend_class(name)
-            available = cls.is_available()
-        except ImportError:
-            continue
-        rows.append({"solver": name, "available": available, "version": cls.version() if available else "",
-                     "classes": sorted(c.value for c in cls.problem_classes), "duals": cls.gives_duals,
-                     "ranging": cls.gives_ranging, "warm_start": cls.warm_start})
-    return rows
