@@ -33,10 +33,10 @@ from opt_model.errors import (
 )
 from opt_model.expressions import LinearExpression, QuadraticExpression, quad_form, quicksum
 from opt_model.model import Model
-from opt_model.resources import Provision, Resource
-from opt_model.result import Result
 from opt_model.multiobjective import Objective, solve_lexicographic, weighted_sum
 from opt_model.network import Network, flow_conservation
+from opt_model.resources import Provision, Resource
+from opt_model.result import Result
 from opt_model.spec import load_spec, loads_spec, to_spec
 from opt_model.variables import Variable, VarKind
 from solvers import SolveStatus

@@ -23,9 +23,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from opt_model.errors import SpecError
-from opt_model.spec.loader import Loc, SpecList, SpecMap
 from opt_model.sensitivity.uncertainty import UNCERTAINTY_SCHEMA
 from opt_model.sensitivity.validation import VALIDATION_SCHEMA
+from opt_model.spec.loader import Loc, SpecList, SpecMap
 
 SPEC_VERSION = 1
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
