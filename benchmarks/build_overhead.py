@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from allocation import RESOURCES, AllocationData, make_data  # noqa: E402
+from allocation import RESOURCES, AllocationData, make_data
 
 TOOLS = ("floor", "opt-model", "linopy", "cvxpy", "pyomo")
 
