@@ -20,8 +20,8 @@ def read_file(path: str | Path) -> StandardForm:
     Example
     -------
     >>> from solvers import read_file, solve
-    >>> form = read_file("problems/files/wyndor.mps")  # doctest: +SKIP
-    >>> solve(form).objective  # doctest: +SKIP
+    >>> form = read_file("problems/mps/wyndor.mps")
+    >>> solve(form).objective
     36.0
     """
     from solvers.highs_backend import read_model

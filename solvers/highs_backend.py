@@ -234,7 +234,9 @@ def read_model(path: str | Path) -> StandardForm:
 
     Example
     -------
-    >>> form = read_model("problems/files/wyndor.mps")  # doctest: +SKIP
+    >>> form = read_model("problems/mps/wyndor.mps")
+    >>> form.num_rows, form.constraint_names().names()
+    (3, ['plant1', 'plant2', 'plant3'])
     """
     file = Path(path)
     if not file.is_file():
