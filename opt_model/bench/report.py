@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from opt_model.bench.metrics import SOLVED_STATUSES, Cell, SolverSummary, cells, solver_summary
 from opt_model.bench.storage import ResultStore
+from opt_model.commands.output import format_number
 
 FAILURE_COLUMNS = ("wrong", "time_limit", "memory_limit", "crashed", "error")
 
@@ -51,15 +51,7 @@ class Report:
 
 
 def _fmt(value: Any, digits: int = 4) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        if math.isinf(value):
-            return "inf"
-        return f"{value:.{digits}g}"
-    return str(value)
+    return format_number(value, digits)
 
 
 def build_report(store: ResultStore, time_column: str = "wall_time_s", shift: float = 10.0,

@@ -47,6 +47,7 @@ def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
 
 
 def format_number(value: Any, digits: int = 6) -> str:
+    """A number for people: ``digits`` significant digits, ``-`` for missing or NaN, ``inf``."""
     if value is None:
         return "-"
     if isinstance(value, float):
