@@ -32,6 +32,7 @@ from opt_model.errors import (
     UnsupportedProblemError,
 )
 from opt_model.expressions import LinearExpression, QuadraticExpression, quad_form, quicksum
+from opt_model.lifecycle import LifecycleReport, lifecycle
 from opt_model.model import Model
 from opt_model.multiobjective import Objective, solve_lexicographic, weighted_sum
 from opt_model.network import Network, flow_conservation
@@ -48,6 +49,6 @@ __all__ = [
     "ModelError", "OptModelError", "Provision", "QuadraticExpression", "Resource", "Result", "SensitivityError",
     "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "UnsupportedProblemError", "VarKind",
     "Variable", "__version__", "data", "quad_form", "quicksum",
-    "Network", "Objective", "flow_conservation", "load_spec", "loads_spec", "solve_lexicographic", "to_spec",
+    "LifecycleReport", "lifecycle", "Network", "Objective", "flow_conservation", "load_spec", "loads_spec", "solve_lexicographic", "to_spec",
     "weighted_sum", "ConvexExpression", "entropy", "exp", "log", "log_sum_exp", "norm2", "sum_squares",
 ]

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "opt_model.spec.commands",
     "opt_model.sensitivity.commands",
     "opt_model.bench.commands",
+    "opt_model.lifecycle.commands",
 ]
 
 EXIT_OK = 0
