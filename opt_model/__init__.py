@@ -45,10 +45,10 @@ from solvers import SolveStatus
 __version__ = "0.1.0"
 
 __all__ = [
-    "ConstraintBlock", "ConstraintDef", "Dim", "InputFileError", "LabeledArray", "LinearExpression", "Model",
-    "ModelError", "OptModelError", "Provision", "QuadraticExpression", "Resource", "Result", "SensitivityError",
-    "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "UnsupportedProblemError", "VarKind",
-    "Variable", "__version__", "data", "quad_form", "quicksum",
-    "LifecycleReport", "lifecycle", "Network", "Objective", "flow_conservation", "load_spec", "loads_spec", "solve_lexicographic", "to_spec",
-    "weighted_sum", "ConvexExpression", "entropy", "exp", "log", "log_sum_exp", "norm2", "sum_squares",
+    "__version__", "ConstraintBlock", "ConstraintDef", "ConvexExpression", "data", "Dim", "entropy", "exp",
+    "flow_conservation", "InputFileError", "LabeledArray", "lifecycle", "LifecycleReport", "LinearExpression",
+    "load_spec", "loads_spec", "log", "log_sum_exp", "Model", "ModelError", "Network", "norm2", "Objective",
+    "OptModelError", "Provision", "quad_form", "QuadraticExpression", "quicksum", "Resource", "Result",
+    "SensitivityError", "solve_lexicographic", "SolverError", "SolverNotAvailableError", "SolveStatus", "SpecError",
+    "sum_squares", "to_spec", "UnsupportedProblemError", "Variable", "VarKind", "weighted_sum",
 ]

@@ -16,7 +16,6 @@ Example
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -81,22 +80,10 @@ def load_with_data(spec_path: str | Path, overrides: Mapping[str, str | Path] | 
     path = Path(spec_path)
     if not overrides:
         return spec.load_spec(path)
-    if "data_overrides" in inspect.signature(spec.load_spec).parameters:
-        return spec.load_spec(path, data_overrides=dict(overrides))
-    import yaml
-
-    try:
-        document = yaml.safe_load(path.read_text())
-    except OSError as error:
-        raise InputFileError(f"{path}: {error.strerror}") from None
-    except yaml.YAMLError:
-        return spec.load_spec(path)  # the loader reports the syntax error with its location
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    document = spec.read_document(path)  # the spec's own YAML 1.2 reader: 'on' stays a name
     if not isinstance(document, dict):
         return spec.load_spec(path)
     replacements = resolve_overrides(document, overrides)
-    for section in SECTIONS:
-        for entry in (document.get(section) or {}).values():
-            if isinstance(entry, dict) and entry.get("csv") in replacements:
-                entry["csv"] = replacements[entry["csv"]]
-    text = yaml.safe_dump(document, sort_keys=False)
-    return spec.loads_spec(text, base_dir=path.resolve().parent, file=str(path))
+    return spec.load_spec(path, csv_replacements=replacements)

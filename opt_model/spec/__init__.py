@@ -39,6 +39,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -119,8 +120,11 @@ def _read(path: str | Path) -> tuple[Any, str, Path]:
     return document, file, Path(path).resolve().parent
 
 
-def load_spec(path: str | Path) -> Model:
+def load_spec(path: str | Path, csv_replacements: Mapping[str, str | Path] | None = None) -> Model:
     """Load a YAML spec into a :class:`~opt_model.model.Model`.
+
+    ``csv_replacements`` maps a ``csv:`` path as written in the spec to another
+    file to read instead (for re-solving a spec on new data).
 
     Raises one :class:`~opt_model.errors.SpecError` listing every problem
     (``error.errors``), one ``file:line:column: message`` line each.  CSV
@@ -134,11 +138,31 @@ def load_spec(path: str | Path) -> Model:
     (616.32, 616.32)
     """
     document, file, base_dir = _read(path)
+    if csv_replacements:
+        _replace_csv(document, {str(k): str(v) for k, v in csv_replacements.items()})
     model, errors = _build(document, file, base_dir)
     if errors:
         raise SpecError.combine(errors)
     assert model is not None
     return model
+
+
+def read_document(path: str | Path) -> Any:
+    """The spec's YAML document (YAML 1.2 scalars, locations kept), without building a model."""
+    return _read(path)[0]
+
+
+def _replace_csv(node: Any, replacements: Mapping[str, str]) -> None:
+    """Point every ``csv:`` entry named in ``replacements`` at its new file, in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "csv" and isinstance(value, str) and value in replacements:
+                node[key] = replacements[value]
+            else:
+                _replace_csv(value, replacements)
+    elif isinstance(node, list):
+        for item in node:
+            _replace_csv(item, replacements)
 
 
 def loads_spec(text: str, base_dir: str | Path = ".", file: str = "<spec>") -> Model:
