@@ -193,3 +193,13 @@ def test_specs_are_checked_against_their_expected_block(tmp_path) -> None:
         run = store.runs()[0]
     assert (run["problem_kind"], run["rows"], run["cols"], run["reference_source"]) == (
         "spec", 1, 2, "right.yaml expected")
+
+
+def test_lexicographic_spec_is_benchmarked_on_its_last_stage(tmp_path: Path) -> None:
+    """cost_then_energy's expected objective is the second priority's optimum: bench must not call it wrong."""
+    from opt_model.bench import BenchSettings, build_suite, run_batch
+    from tests.conftest import REPO
+
+    suite = build_suite([str(REPO / "problems" / "cost_then_energy.yaml")], ["highs"], time_limit=60)
+    summary = run_batch(suite, BenchSettings(db=str(tmp_path / "lex.sqlite")))
+    assert summary.counts == {"optimal": 1}
