@@ -152,6 +152,11 @@ class AnalysisModel:
 
     @classmethod
     def from_model(cls, model: Model, objective_unit: str = "") -> AnalysisModel:
+        """The model's standard form; for objectives by priority, its last stage (earlier ones held)."""
+        if model.metadata.get("lexicographic"):
+            staged = model.solve()
+            if staged.has_solution:
+                return cls.from_compiled(staged.compiled, objective_unit)
         return cls.from_compiled(model.compile(), objective_unit)
 
     @classmethod
