@@ -110,3 +110,14 @@ def test_console_script_subprocess_has_clean_stdout(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "no such file" in done.stderr
+
+
+def test_lexicographic_spec_is_analysed_at_its_last_stage(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sensitivity` explains the plan `solve` returns: the last priority, earlier ones held."""
+    from tests.conftest import REPO
+
+    spec = str(REPO / "problems" / "bandwidth_maxmin.yaml")
+    assert main(["solve", spec, "--format", "json"]) == 0
+    solved = json.loads(capsys.readouterr().out)["objective"]
+    assert main(["sensitivity", spec, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(solved)

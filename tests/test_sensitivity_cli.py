@@ -148,13 +148,3 @@ def test_input_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     assert code == 2
     assert message in err and err.count("\n") == 1
 
-
-def test_lexicographic_spec_is_analysed_at_its_last_stage(capsys: pytest.CaptureFixture[str]) -> None:
-    """The report explains the plan `solve` returns: the last priority, earlier ones held."""
-    from tests.conftest import REPO
-
-    spec = str(REPO / "problems" / "bandwidth_maxmin.yaml")
-    assert cli.main(["solve", spec, "--format", "json"]) == 0
-    solved = json.loads(capsys.readouterr().out)["objective"]
-    assert cli.main(["sensitivity", spec, "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(solved)
