@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from opt_model.commands.output import format_number
 from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.implementation import Implementation
@@ -30,16 +31,7 @@ GOALS = {
 }
 
 
-def _fmt(value: Any, digits: int = 6) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        if math.isinf(value):
-            return "inf" if value > 0 else "-inf"
-        return f"{value:.{digits}g}"
-    return str(value)
+_fmt = format_number
 
 
 def _with_unit(value: Any, unit: str, digits: int = 6) -> str:
