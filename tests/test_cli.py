@@ -121,3 +121,16 @@ def test_lexicographic_spec_is_analysed_at_its_last_stage(capsys: pytest.Capture
     solved = json.loads(capsys.readouterr().out)["objective"]
     assert main(["sensitivity", spec, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(solved)
+
+
+def test_spec_table_shows_objective_unit_and_stages(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import REPO
+
+    assert main(["solve", str(REPO / "problems" / "cost_then_energy.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "stage bill: minimize" in out and "stage energy: minimize" in out
+    assert main(["solve", str(REPO / "problems" / "cost_then_energy.yaml"), "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [stage["name"] for stage in payload["stages"]] == ["bill", "energy"]
+    assert payload["objective"] == pytest.approx(payload["expected_objective"], rel=1e-6)
+    assert payload["objective_unit"]

@@ -102,17 +102,26 @@ def _solve_spec(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
         model.metadata.get("expected"), dict) else None
     if expected is not None:
         payload["expected_objective"] = expected
+    if model.metadata.get("objective_unit"):
+        payload["objective_unit"] = str(model.metadata["objective_unit"])
+    stages = getattr(result, "stages", None)
+    if stages:
+        payload["stages"] = [{"name": s.name, "sense": s.sense, "status": s.status.value, "objective": s.objective}
+                             for s in stages]
     return payload, rows
 
 
 def _table(payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     lines = [f"model      {payload.get('model', '')}",
              f"status     {payload['status']}",
-             f"objective  {format_number(payload.get('objective'), 10)}",
+             f"objective  {format_number(payload.get('objective'), 10)} {payload.get('objective_unit', '')}".rstrip(),
              f"solver     {payload['solver']} {payload.get('solver_version', '')}",
              f"time       {format_number(payload.get('solve_time_s'), 3)} s",
              f"size       {payload.get('rows')} rows, {payload.get('columns')} columns, "
              f"{payload.get('nonzeros')} nonzeros", ""]
+    for stage in payload.get("stages", []):
+        lines.insert(-1, f"  stage {stage['name']}: {stage['sense']} -> {format_number(stage['objective'], 10)} "
+                         f"({stage['status']})")
     resources = [r for r in rows if r["kind"] == "resource"]
     if resources:
         lines.append("Resources")
