@@ -231,9 +231,11 @@ def capable_backends(problem_class: ProblemClass, installed_only: bool = False) 
 
     Example
     -------
-    >>> from solvers import ProblemClass, capable_backends
-    >>> capable_backends(ProblemClass.EXP, installed_only=True)[:1]  # doctest: +SKIP
-    ['cvxpy:CLARABEL']
+    ::
+
+        from solvers import ProblemClass, capable_backends
+        capable_backends(ProblemClass.EXP, installed_only=True)[:1]
+        # -> ['cvxpy:CLARABEL']
     """
     candidates: list[str] = list(AUTO_ORDER)
     for name in _REGISTRY:

@@ -16,10 +16,12 @@ One concept per module:
 
 Example
 -------
->>> from opt_model.bench import BenchSettings, build_suite, run_batch
->>> suite = build_suite(["../shared/data/netlib"], ["highs", "highs:ipm"], time_limit=60)  # doctest: +SKIP
->>> run_batch(suite, BenchSettings(db="netlib.sqlite")).counts                           # doctest: +SKIP
-{'optimal': 110}
+::
+
+    from opt_model.bench import BenchSettings, build_suite, run_batch
+    suite = build_suite(["../shared/data/netlib"], ["highs", "highs:ipm"], time_limit=60)
+    run_batch(suite, BenchSettings(db="netlib.sqlite")).counts
+    # -> {'optimal': 110}
 """
 
 from opt_model.bench.compare import Comparison, compare_cells, compare_stores

@@ -21,9 +21,11 @@ raises the factor a change must exceed.  Improvements are listed, never gate.
 
 Example
 -------
->>> result = compare_stores(base_store, new_store, threshold=1.10)  # doctest: +SKIP
->>> result.regressed, [c.kind for c in result.changes]              # doctest: +SKIP
-(False, ['faster'])
+::
+
+    result = compare_stores(base_store, new_store, threshold=1.10)
+    result.regressed, [c.kind for c in result.changes]
+    # -> (False, ['faster'])
 """
 
 from __future__ import annotations

@@ -37,8 +37,10 @@ def run_on_dask(jobs: list[dict[str, Any]], scheduler: str, limits: RunLimits,
 
     Example
     -------
-    >>> for index, outcome, worker in run_on_dask(jobs, "tcp://127.0.0.1:8786", RunLimits(60)):  # doctest: +SKIP
-    ...     print(index, outcome.record["status"], worker)
+    ::
+
+        for index, outcome, worker in run_on_dask(jobs, "tcp://127.0.0.1:8786", RunLimits(60)):
+            print(index, outcome.record["status"], worker)
     """
     try:
         from distributed import Client, as_completed

@@ -164,11 +164,13 @@ class ForkServer:
 
     Example
     -------
-    >>> server = ForkServer(["solvers", "solvers.highs_backend"])           # doctest: +SKIP
-    >>> outcome = server.run({"problem": "afiro.mps", "solver": "highs"}, RunLimits(60))  # doctest: +SKIP
-    >>> outcome.record["status"], outcome.peak_memory_kb > 0                  # doctest: +SKIP
-    ('optimal', True)
-    >>> server.close()                                                         # doctest: +SKIP
+    ::
+
+        server = ForkServer(["solvers", "solvers.highs_backend"])
+        outcome = server.run({"problem": "afiro.mps", "solver": "highs"}, RunLimits(60))
+        outcome.record["status"], outcome.peak_memory_kb > 0
+        # -> ('optimal', True)
+        server.close()
     """
 
     def __init__(self, preload: list[str], python: str | None = None, env: dict[str, str] | None = None) -> None:
@@ -331,10 +333,12 @@ class IsolatedExecutor:
 
     Example
     -------
-    >>> executor = IsolatedExecutor()                                                   # doctest: +SKIP
-    >>> executor.run({"problem": "afiro.mps", "solver": "highs"}, RunLimits(60)).record["status"]  # doctest: +SKIP
-    'optimal'
-    >>> executor.close()                                                                # doctest: +SKIP
+    ::
+
+        executor = IsolatedExecutor()
+        executor.run({"problem": "afiro.mps", "solver": "highs"}, RunLimits(60)).record["status"]
+        # -> 'optimal'
+        executor.close()
     """
 
     def __init__(self, mode: str = "fork", python: str | None = None, env: dict[str, str] | None = None) -> None:

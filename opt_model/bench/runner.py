@@ -2,11 +2,13 @@
 
 Example
 -------
->>> from opt_model.bench import build_suite, run_batch, BenchSettings
->>> suite = build_suite(["../shared/data/netlib/afiro.mps"], ["highs", "highs:ipm"], time_limit=60)  # doctest: +SKIP
->>> summary = run_batch(suite, BenchSettings(db="bench.sqlite"))                                   # doctest: +SKIP
->>> summary.counts                                                                                  # doctest: +SKIP
-{'optimal': 2}
+::
+
+    from opt_model.bench import build_suite, run_batch, BenchSettings
+    suite = build_suite(["../shared/data/netlib/afiro.mps"], ["highs", "highs:ipm"], time_limit=60)
+    summary = run_batch(suite, BenchSettings(db="bench.sqlite"))
+    summary.counts
+    # -> {'optimal': 2}
 """
 
 from __future__ import annotations
@@ -173,9 +175,11 @@ def run_batch(suite: Suite, settings: BenchSettings | None = None, progress: Pro
 
     Example
     -------
-    >>> suite = build_suite(["afiro.mps"], ["highs"])            # doctest: +SKIP
-    >>> run_batch(suite, BenchSettings(db="b.sqlite")).counts    # doctest: +SKIP
-    {'optimal': 1}
+    ::
+
+        suite = build_suite(["afiro.mps"], ["highs"])
+        run_batch(suite, BenchSettings(db="b.sqlite")).counts
+        # -> {'optimal': 1}
     """
     settings = settings or BenchSettings()
     if settings.isolation not in MODES:

@@ -11,7 +11,9 @@ text).
 
 Example
 -------
->>> model = load_with_data("plan.yaml", {"demand": "demand_march.csv"})  # doctest: +SKIP
+::
+
+    model = load_with_data("plan.yaml", {"demand": "demand_march.csv"})
 """
 
 from __future__ import annotations

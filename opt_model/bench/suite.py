@@ -22,9 +22,11 @@ or from a suite file, a YAML mapping with a ``problems`` key::
 
 Example
 -------
->>> suite = build_suite(["../shared/data/netlib/afiro.mps"], ["highs", "highs:ipm"])  # doctest: +SKIP
->>> [job.key for job in suite.jobs()]                                                # doctest: +SKIP
-['afiro|highs|0', 'afiro|highs:ipm|0']
+::
+
+    suite = build_suite(["../shared/data/netlib/afiro.mps"], ["highs", "highs:ipm"])
+    [job.key for job in suite.jobs()]
+    # -> ['afiro|highs|0', 'afiro|highs:ipm|0']
 """
 
 from __future__ import annotations
@@ -266,9 +268,11 @@ def build_suite(paths: Sequence[str | Path], solvers: Sequence[str] | None = Non
 
     Example
     -------
-    >>> suite = build_suite(["../shared/data/netlib/afiro.mps"], ["highs"], time_limit=60)  # doctest: +SKIP
-    >>> suite.problems[0].reference.objective                                              # doctest: +SKIP
-    -464.75314286
+    ::
+
+        suite = build_suite(["../shared/data/netlib/afiro.mps"], ["highs"], time_limit=60)
+        suite.problems[0].reference.objective
+        # -> -464.75314286
     """
     if not paths:
         raise InputFileError("no problems given; pass MPS/LP files, YAML specs, folders or a suite file")

@@ -198,9 +198,11 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
 
     Example
     -------
-    >>> rec = execute({"problem": "afiro.mps", "solver": "highs"})  # doctest: +SKIP
-    >>> rec["status"], round(rec["objective"], 3)                    # doctest: +SKIP
-    ('optimal', -464.753)
+    ::
+
+        rec = execute({"problem": "afiro.mps", "solver": "highs"})
+        rec["status"], round(rec["objective"], 3)
+        # -> ('optimal', -464.753)
     """
     started = time.perf_counter()
     record: dict[str, Any] = {"protocol": PROTOCOL_VERSION}
