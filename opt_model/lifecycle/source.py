@@ -130,8 +130,8 @@ def load_source(path: str | Path) -> LifecycleSource:
 
     Example
     -------
-    >>> source = load_source("problems/diet.yaml")  # doctest: +SKIP
-    >>> source.name, source.thresholds  # doctest: +SKIP
+    >>> source = load_source("problems/diet.yaml")
+    >>> source.name, source.thresholds
     ('diet', {})
     """
     from opt_model.spec import load_spec
