@@ -314,14 +314,23 @@ def _rowwise(blocks: list[tuple[ConstraintBlock, bool]], num_rows: int, n: int) 
 
 
 def _objective_vector(linear: LinearExpression, n: int) -> tuple[np.ndarray, float]:
+    if not np.isfinite(linear.coeffs).all():
+        raise ModelError("the objective has a coefficient that is not finite")
+    return objective_coefficients(linear, n)
+
+
+def objective_coefficients(linear: LinearExpression, n: int) -> tuple[np.ndarray, float]:
+    """Dense cost vector (length ``n``, longer if the expression uses later columns) and constant.
+
+    ``linear`` is a scalar linear expression; repeated variables are summed.
+    """
     vars_flat = linear.vars.reshape(-1)
     coeffs_flat = linear.coeffs.reshape(-1)
-    if not np.isfinite(coeffs_flat).all():
-        raise ModelError("the objective has a coefficient that is not finite")
     present = vars_flat >= 0
     if not present.all():
         vars_flat, coeffs_flat = vars_flat[present], coeffs_flat[present]
-    if linear.unique and len(linear.blocks) <= 1 and not linear.dims:
+    inside = vars_flat.size == 0 or int(vars_flat.max()) < n
+    if linear.unique and len(linear.blocks) <= 1 and not linear.dims and inside:
         # one variable block summed: every column appears at most once, so assignment suffices
         c = np.zeros(n)
         c[vars_flat] = coeffs_flat

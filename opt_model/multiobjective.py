@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import scipy.sparse as sp
 
+from opt_model.compiler import objective_coefficients
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression, as_expression
 from opt_model.result import Result
@@ -123,15 +124,12 @@ def _objective_row(expr: Any, n: int, what: str) -> tuple[np.ndarray, float]:
         raise ModelError(f"{what} is quadratic; lexicographic objectives must be linear")
     if linear.dims:
         raise ModelError(f"{what} must be a scalar, got {linear.describe()}; sum it with .sum()")
-    vars_flat = linear.vars.reshape(-1)
-    coeffs_flat = linear.coeffs.reshape(-1)
-    present = vars_flat >= 0
-    c = np.bincount(vars_flat[present], weights=coeffs_flat[present], minlength=n).astype(np.float64)
+    c, constant = objective_coefficients(linear, n)
     if c.shape[0] > n:
         raise ModelError(f"{what} uses variables that are not in the model")
     if not np.isfinite(c).all():
         raise ModelError(f"{what} has a coefficient that is not finite")
-    return c, float(linear.const.sum())
+    return c, constant
 
 
 def solve_lexicographic(model: Model, objectives: Sequence[Objective | tuple[Any, ...]], solver: str | None = None,

@@ -181,8 +181,8 @@ def collect_result(h: Any, form: StandardForm, solver: str, handoff: float, solv
             result.reduced_cost = np.asarray(solution.col_dual, dtype=np.float64)
         basis = h.getBasis()
         if basis.valid:
-            result.col_basis = np.array([int(s) for s in basis.col_status], dtype=np.int8)
-            result.row_basis = np.array([int(s) for s in basis.row_status], dtype=np.int8)
+            result.col_basis = _status_codes(basis.col_status)
+            result.row_basis = _status_codes(basis.row_status)
     if form.is_mip:
         result.mip_bound = float(info.mip_dual_bound)
         result.mip_gap = float(info.mip_gap)

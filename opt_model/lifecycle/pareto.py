@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from opt_model.compiler import objective_coefficients
 from opt_model.errors import ModelError
 from opt_model.expressions import QuadraticExpression, as_expression
 from solvers import NameBlock, NameMap, Sense, StandardForm
@@ -95,11 +96,8 @@ def objective_vector(expr: Any, num_cols: int, what: str) -> tuple[np.ndarray, f
         raise ModelError(f"{what} is quadratic; the Pareto front is computed for linear objectives")
     if linear.dims:
         raise ModelError(f"{what} must be a scalar, got {linear.describe()}")
-    variables = linear.vars.reshape(-1)
-    coefficients = linear.coeffs.reshape(-1)
-    present = variables >= 0
-    c = np.bincount(variables[present], weights=coefficients[present], minlength=num_cols).astype(np.float64)
-    return c[:num_cols], float(np.asarray(linear.const).sum())
+    c, constant = objective_coefficients(linear, num_cols)
+    return c[:num_cols], constant
 
 
 class _Solver:
