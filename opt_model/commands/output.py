@@ -22,19 +22,25 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
+def json_ready(value: Any) -> Any:
+    """``value`` with NaN and infinities as None, numpy scalars as Python numbers, keys as strings."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {key: _clean(item) for key, item in value.items()}
+        return {str(key): json_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_clean(item) for item in value]
+        return [json_ready(item) for item in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return json_ready(value.item())
+        except (TypeError, ValueError):
+            return value
     return value
 
 
 def to_json(payload: Mapping[str, Any]) -> str:
     """JSON with NaN and infinities written as null."""
-    return json.dumps(_clean(dict(payload)), indent=2, default=_json_default) + "\n"
+    return json.dumps(json_ready(dict(payload)), indent=2, default=_json_default) + "\n"
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:

@@ -9,13 +9,12 @@ Example
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opt_model.commands.output import format_number
+from opt_model.commands.output import format_number, json_ready, to_json
 from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.implementation import Implementation
@@ -200,7 +199,7 @@ class LifecycleReport:
         """Every number of the report, JSON-ready (the content of ``lifecycle.json``)."""
         def part(phase: Any) -> Any:
             return phase.to_dict() if phase is not None else None
-        return _clean({
+        return json_ready({
             "name": self.name, "spec": self.spec, "out_dir": self.out_dir, "settings": self.settings,
             "passed": self.passed, "exit_code": self.exit_code, "skipped": self.skipped,
             "elapsed_s": self.elapsed_s,
@@ -210,7 +209,7 @@ class LifecycleReport:
             "files": self.files})
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, default=_default) + "\n"
+        return to_json(self.to_dict())
 
     def to_text(self) -> str:
         """The summary table as plain text (what the command prints)."""
@@ -255,26 +254,3 @@ class LifecycleReport:
         (folder / "report.md").write_text(self.to_markdown())
         (folder / "lifecycle.json").write_text(self.to_json())
         return dict(self.files)
-
-
-def _default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "value"):
-        return value.value
-    return str(value)
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {str(key): _clean(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(item) for item in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        try:
-            return _clean(value.item())
-        except (TypeError, ValueError):
-            return value
-    return value
