@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -21,6 +20,7 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     """
     if trials <= 0:
         return (0.0, 1.0)
+    from scipy import stats  # deferred: scipy.stats costs ~0.4 s at import
     z = float(stats.norm.ppf(0.5 + confidence / 2.0))
     p = successes / trials
     denominator = 1.0 + z * z / trials
