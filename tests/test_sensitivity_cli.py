@@ -36,7 +36,7 @@ objective:
 @pytest.fixture(autouse=True)
 def only_these_commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Run the real ``main`` with only this package's subcommands registered (isolates other modules)."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["opt_model.sensitivity.commands"])
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ["opt_model.cli.sensitivity"])
     yield
 
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from opt_model.bench.metrics import SOLVED_STATUSES, Cell, SolverSummary, cells, solver_summary
 from opt_model.bench.storage import ResultStore
-from opt_model.commands.output import format_number
+from opt_model.formatting import format_number
 
 FAILURE_COLUMNS = ("wrong", "time_limit", "memory_limit", "crashed", "error")
 

@@ -12,7 +12,7 @@ One concept per module:
   :mod:`~opt_model.lifecycle.cold` for cone programs): the five phases;
 - :mod:`~opt_model.lifecycle.report`, :mod:`~opt_model.lifecycle.render`, :mod:`~opt_model.lifecycle.plots`:
   the report object, its HTML and Markdown, its charts;
-- :mod:`~opt_model.lifecycle.pipeline`: :func:`lifecycle`; :mod:`~opt_model.lifecycle.commands`: the CLI.
+- :mod:`~opt_model.lifecycle.pipeline`: :func:`lifecycle`; :mod:`opt_model.cli.lifecycle`: the CLI.
 
 Example
 -------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opt_model.commands.output import format_number, json_ready, to_json
+from opt_model.formatting import format_number, json_ready, to_json
 from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.implementation import Implementation

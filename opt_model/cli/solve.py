@@ -6,8 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from opt_model.commands.output import FORMATS, emit, format_number, text_table, to_csv, to_json
+from opt_model.cli.output import FORMATS, emit
 from opt_model.errors import InputFileError
+from opt_model.formatting import format_number, text_table, to_csv, to_json
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

@@ -1,10 +1,12 @@
 """The ``opt-model`` command line.
 
-Subcommands live in small modules that each expose ``register(subparsers)``;
-they are listed in :data:`COMMAND_MODULES`, so a capability adds its commands
-without touching this file's logic.  Exit codes: 0 solved to optimality (or
-command succeeded), 1 another solver outcome, 2 a usage or input error (one
-line on stderr, never a traceback).
+The CLI is the top layer: a package of its own that library code never
+imports.  Subcommands live in small modules of this package that each expose
+``register(subparsers)``; they are listed in :data:`COMMAND_MODULES`, so a
+capability adds its commands without touching this file's logic.
+
+Exit codes: 0 solved to optimality (or command succeeded), 1 another solver
+outcome, 2 a usage or input error (one line on stderr, never a traceback).
 """
 
 from __future__ import annotations
@@ -17,11 +19,11 @@ from collections.abc import Sequence
 from opt_model.errors import OptModelError
 
 COMMAND_MODULES = [
-    "opt_model.commands.solve",
-    "opt_model.spec.commands",
-    "opt_model.sensitivity.commands",
-    "opt_model.bench.commands",
-    "opt_model.lifecycle.commands",
+    "opt_model.cli.solve",
+    "opt_model.cli.spec",
+    "opt_model.cli.sensitivity",
+    "opt_model.cli.bench",
+    "opt_model.cli.lifecycle",
 ]
 
 EXIT_OK = 0

@@ -19,8 +19,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from opt_model.commands.output import emit, to_csv, to_json
+from opt_model.cli.output import emit
 from opt_model.errors import InputFileError, SensitivityError, SpecError
+from opt_model.formatting import to_csv, to_json
 from opt_model.sensitivity.problem import AnalysisModel, spec_section
 from opt_model.sensitivity.uncertainty import Target, Uncertain, parameters_from_spec
 

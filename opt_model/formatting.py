@@ -1,4 +1,4 @@
-"""Rendering results for the command line: table, JSON and CSV."""
+"""Rendering numbers and tables for people and for files: one number formatter, JSON and CSV text."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ import csv
 import io
 import json
 import math
-import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
-
-FORMATS = ("table", "json", "csv")
 
 
 def _json_default(value: Any) -> Any:
@@ -80,11 +76,3 @@ def text_table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> str:
     out = [line(list(headers)), "  ".join("-" * w for w in widths)]
     out.extend(line(row) for row in cells)
     return "\n".join(out) + "\n"
-
-
-def emit(text: str, output: str | None) -> None:
-    """Write to ``output`` (a path) or stdout."""
-    if output:
-        Path(output).write_text(text)
-    else:
-        sys.stdout.write(text)
