@@ -17,36 +17,87 @@ Example
 ('optimal', 5.5)
 """
 
-from opt_model.constraints import ConstraintBlock, ConstraintDef
-from opt_model.convex import ConvexExpression, entropy, exp, log, log_sum_exp, norm2, sum_squares
-from opt_model.data import LabeledArray, data
-from opt_model.dims import Dim
-from opt_model.errors import (
-    InputFileError,
-    ModelError,
-    OptModelError,
-    SensitivityError,
-    SolverError,
-    SolverNotAvailableError,
-    SpecError,
-    UnsupportedProblemError,
-)
-from opt_model.expressions import LinearExpression, QuadraticExpression, quad_form, quicksum
-from opt_model.lifecycle import LifecycleReport, lifecycle
-from opt_model.model import Model
-from opt_model.multiobjective import Objective, solve_lexicographic, weighted_sum
-from opt_model.network import Network, flow_conservation
-from opt_model.resources import Provision, Resource
-from opt_model.result import Result
-from opt_model.spec import load_spec, loads_spec, to_spec
-from opt_model.variables import Variable, VarKind
-from solvers import SolveStatus
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# Public names and the module that defines each.  Nothing is imported until a name is first used
+# (PEP 562), so ``import opt_model`` and ``opt-model --version`` stay cheap.
+_LAZY: dict[str, str] = {
+    "ConstraintBlock": "opt_model.constraints", "ConstraintDef": "opt_model.constraints",
+    "ConvexExpression": "opt_model.convex", "entropy": "opt_model.convex", "exp": "opt_model.convex",
+    "log": "opt_model.convex", "log_sum_exp": "opt_model.convex", "norm2": "opt_model.convex",
+    "sum_squares": "opt_model.convex",
+    "LabeledArray": "opt_model.labeled", "data": "opt_model.labeled",
+    "Dim": "opt_model.dims",
+    "InputFileError": "opt_model.errors", "ModelError": "opt_model.errors", "OptModelError": "opt_model.errors",
+    "SensitivityError": "opt_model.errors", "SolverError": "opt_model.errors",
+    "SolverNotAvailableError": "opt_model.errors", "SpecError": "opt_model.errors",
+    "UnsupportedProblemError": "opt_model.errors",
+    "LinearExpression": "opt_model.expressions", "QuadraticExpression": "opt_model.expressions",
+    "quad_form": "opt_model.expressions", "quicksum": "opt_model.expressions",
+    "LifecycleReport": "opt_model.lifecycle.report",
+    "Model": "opt_model.model",
+    "Objective": "opt_model.multiobjective", "solve_lexicographic": "opt_model.multiobjective",
+    "weighted_sum": "opt_model.multiobjective",
+    "Network": "opt_model.network", "flow_conservation": "opt_model.network",
+    "Provision": "opt_model.resources", "Resource": "opt_model.resources",
+    "Result": "opt_model.result",
+    "load_spec": "opt_model.spec", "loads_spec": "opt_model.spec", "to_spec": "opt_model.spec",
+    "Variable": "opt_model.variables", "VarKind": "opt_model.variables",
+    "SolveStatus": "solvers.status",
+}
+# Subpackages reachable as attributes (``om.lifecycle.lifecycle(...)``, ``om.sensitivity``).
+_SUBMODULES = ("bench", "cli", "lifecycle", "sensitivity", "spec")
+
+
+def __getattr__(name: str) -> Any:
+    module_name = _LAZY.get(name)
+    if module_name is not None:
+        value = getattr(importlib.import_module(module_name), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    else:
+        raise AttributeError(f"module 'opt_model' has no attribute {name!r}")
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported eagerly
+    from opt_model.constraints import ConstraintBlock, ConstraintDef
+    from opt_model.convex import ConvexExpression, entropy, exp, log, log_sum_exp, norm2, sum_squares
+    from opt_model.dims import Dim
+    from opt_model.errors import (
+        InputFileError,
+        ModelError,
+        OptModelError,
+        SensitivityError,
+        SolverError,
+        SolverNotAvailableError,
+        SpecError,
+        UnsupportedProblemError,
+    )
+    from opt_model.expressions import LinearExpression, QuadraticExpression, quad_form, quicksum
+    from opt_model.labeled import LabeledArray, data
+    from opt_model.lifecycle.report import LifecycleReport
+    from opt_model.model import Model
+    from opt_model.multiobjective import Objective, solve_lexicographic, weighted_sum
+    from opt_model.network import Network, flow_conservation
+    from opt_model.resources import Provision, Resource
+    from opt_model.result import Result
+    from opt_model.spec import load_spec, loads_spec, to_spec
+    from opt_model.variables import Variable, VarKind
+    from solvers.status import SolveStatus
+
+
 __all__ = [
     "__version__", "ConstraintBlock", "ConstraintDef", "ConvexExpression", "data", "Dim", "entropy", "exp",
-    "flow_conservation", "InputFileError", "LabeledArray", "lifecycle", "LifecycleReport", "LinearExpression",
+    "flow_conservation", "InputFileError", "LabeledArray", "LifecycleReport", "LinearExpression",
     "load_spec", "loads_spec", "log", "log_sum_exp", "Model", "ModelError", "Network", "norm2", "Objective",
     "OptModelError", "Provision", "quad_form", "QuadraticExpression", "quicksum", "Resource", "Result",
     "SensitivityError", "solve_lexicographic", "SolverError", "SolverNotAvailableError", "SolveStatus", "SpecError",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, dims_text
 from opt_model.errors import ModelError
 from opt_model.expressions import ExpressionOps, LinearExpression, QuadraticExpression
+from opt_model.labeled import LabeledArray
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 
 @dataclass

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, alignment, dims_text, shape_of
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression, as_expression
+from opt_model.labeled import LabeledArray
 
 if TYPE_CHECKING:
     from opt_model.model import Model

@@ -9,13 +9,16 @@ filled: a mismatch is a :class:`~opt_model.errors.ModelError` naming both sides.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from opt_model.errors import ModelError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class Dim:
@@ -30,14 +33,17 @@ class Dim:
     [0, 1, 2]
     """
 
-    __slots__ = ("_positions", "labels", "name")
+    __slots__ = ("_index", "_lookup", "_range", "labels", "name")
 
     def __init__(self, name: str, labels: Iterable[Any] | int) -> None:
         if not isinstance(name, str) or not name:
             raise ModelError(f"a dimension needs a non-empty string name, got {name!r}")
+        pandas = sys.modules.get("pandas")  # a pandas Index can only exist if pandas is loaded
+        is_range = False
         if isinstance(labels, (int, np.integer)):
             values = np.arange(int(labels))
-        elif isinstance(labels, pd.Index):
+            is_range = True
+        elif pandas is not None and isinstance(labels, pandas.Index):
             values = labels.to_numpy()
         elif isinstance(labels, np.ndarray):
             values = labels
@@ -48,19 +54,34 @@ class Dim:
             raise ModelError(f"labels of dimension {name!r} must be one-dimensional, got shape {values.shape}")
         if values.size == 0:
             raise ModelError(f"dimension {name!r} has no labels; give at least one")
+        if not is_range and values.dtype.kind in "iu":
+            is_range = bool(values[0] == 0 and values[-1] == values.size - 1 and (np.diff(values) == 1).all())
         self.name = name
         self.labels = values
-        self._positions: pd.Index | None = None
-        index = self.index
-        if not index.is_unique:
-            duplicated = index[index.duplicated()].unique()[:3].tolist()
-            raise ModelError(f"dimension {name!r} has repeated labels {duplicated}; labels must be unique")
+        self._range = is_range  # labels 0..n-1: a label is its own position, no table needed
+        self._lookup: dict[Any, int] | None = None
+        self._index: pd.Index | None = None
+        if not is_range:
+            lookup = self._table()
+            if len(lookup) != values.size:
+                seen: set[Any] = set()
+                duplicated = [x for x in values.tolist() if x in seen or seen.add(x)]  # type: ignore[func-returns-value]
+                raise ModelError(f"dimension {name!r} has repeated labels {list(dict.fromkeys(duplicated))[:3]}; "
+                                 "labels must be unique")
+
+    def _table(self) -> dict[Any, int]:
+        if self._lookup is None:
+            self._lookup = {label: pos for pos, label in enumerate(self.labels.tolist())}
+        return self._lookup
 
     @property
     def index(self) -> pd.Index:
-        if self._positions is None:
-            self._positions = pd.Index(self.labels, name=self.name)
-        return self._positions
+        """The labels as a pandas Index (pandas is imported on first use)."""
+        if self._index is None:
+            import pandas
+
+            self._index = pandas.Index(self.labels, name=self.name)
+        return self._index
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -81,20 +102,36 @@ class Dim:
                 and bool(np.array_equal(self.labels, other.labels)))
 
     def position(self, label: Any) -> int:
-        try:
-            loc = self.index.get_loc(label)
-        except KeyError:
+        found = int(self.lookup([label])[0])
+        if found < 0:
             raise ModelError(f"{label!r} is not a label of dimension {self.name!r}; "
-                             f"labels are {_preview(self.labels)}") from None
-        return int(loc)  # type: ignore[arg-type]
+                             f"labels are {_preview(self.labels)}")
+        return found
 
     def positions(self, labels: Sequence[Any]) -> np.ndarray:
-        found = self.index.get_indexer(pd.Index(list(labels)))
-        missing = [label for label, pos in zip(labels, found) if pos < 0]
+        found = self.lookup(labels)
+        missing = [label for label, pos in zip(labels, found.tolist()) if pos < 0]
         if missing:
             raise ModelError(f"{missing[:3]} not labels of dimension {self.name!r}; "
                              f"labels are {_preview(self.labels)}")
-        return np.asarray(found, dtype=np.intp)
+        return found
+
+    def lookup(self, labels: Sequence[Any] | np.ndarray) -> np.ndarray:
+        """Positions of ``labels`` (-1 where a label is not one of this dim's).
+
+        Example
+        -------
+        >>> Dim("host", ["h1", "h2"]).lookup(["h2", "h9"]).tolist()
+        [1, -1]
+        """
+        if self._range:
+            array = np.asarray(labels)
+            if array.dtype.kind in "iu":
+                array = array.astype(np.intp, copy=False)
+                return np.where((array >= 0) & (array < len(self)), array, -1)
+        table = self._table()
+        items = labels.tolist() if isinstance(labels, np.ndarray) else labels
+        return np.fromiter((table.get(label, -1) for label in items), dtype=np.intp, count=len(items))
 
 
 def _all_simple(items: list[Any]) -> bool:

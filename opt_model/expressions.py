@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray, _dim_names, selection
 from opt_model.dims import Dim, alignment, as_dims, dims_text, shape_of
 from opt_model.errors import ModelError
+from opt_model.labeled import LabeledArray, _dim_names, selection
 
 if TYPE_CHECKING:
     from opt_model.constraints import ConstraintDef

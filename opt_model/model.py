@@ -11,10 +11,10 @@ import numpy as np
 
 from opt_model.constraints import ConstraintBlock, ConstraintDef
 from opt_model.convex import ConeSpec, ConvexConstraint, ConvexExpression, lower_constraint, lower_objective
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, as_dims, shape_of
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression, as_expression
+from opt_model.labeled import LabeledArray
 from opt_model.resources import Provision, Resource, resource_data
 from opt_model.variables import Variable, VarKind, bound_array
 

@@ -30,13 +30,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from opt_model.constraints import ConstraintBlock
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, dims_text
 from opt_model.errors import ModelError
 from opt_model.expressions import ExpressionOps, LinearExpression
+from opt_model.labeled import LabeledArray
 
 if TYPE_CHECKING:
     from opt_model.model import Model
@@ -67,8 +66,8 @@ class Network:
         labels = [str(e) for e in edge_labels] if edge_labels is not None else \
             [f"{t}->{h}" for t, h in zip(tails_l, heads_l)]
         edge = Dim(edge_dim, labels)
-        tail_pos = node.index.get_indexer(pd.Index(tails_l))
-        head_pos = node.index.get_indexer(pd.Index(heads_l))
+        tail_pos = node.lookup(tails_l)
+        head_pos = node.lookup(heads_l)
         unknown = np.flatnonzero((tail_pos < 0) | (head_pos < 0))
         if unknown.size:
             k = int(unknown[0])

@@ -11,15 +11,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from opt_model.data import LabeledArray
 from opt_model.errors import ModelError, SolverError
 from opt_model.expressions import ExpressionOps, LinearExpression, QuadraticExpression
+from opt_model.labeled import LabeledArray
 from opt_model.variables import Variable
 from solvers import BackendResult, SolveStatus
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from opt_model.compiler import CompiledModel, RowBlock
     from opt_model.model import Model
 
@@ -157,6 +158,8 @@ class Result:
 
     def resource_table(self) -> pd.DataFrame:
         """One row per resource and label: usage, capacity, utilisation %, shadow price."""
+        import pandas as pd
+
         records = []
         for name, res in self.model.resources.items():
             used = np.asarray(_values(self.usage(name)), dtype=float).reshape(-1)
@@ -185,6 +188,8 @@ class Result:
 
     def to_pandas(self) -> pd.DataFrame:
         """All variables as a DataFrame: variable, index, value, reduced cost."""
+        import pandas as pd
+
         x = self._x()
         frames = []
         for var in self.model.variables.values():

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray, data
 from opt_model.dims import Dim, dims_text, shape_of
 from opt_model.errors import ModelError
 from opt_model.expressions import ExpressionOps, LinearExpression
+from opt_model.labeled import LabeledArray, data
 
 if TYPE_CHECKING:
     from opt_model.model import Model

@@ -152,7 +152,7 @@ def test_infeasible_spec_is_diagnosed_repaired_and_goes_on(runs: dict[str, Run])
     assert change["group"] == "memory" and change["resource"] and close(change["amount"], 32.0)
     # the repair really is what makes it feasible: apply it by hand and solve
     import opt_model as om
-    from opt_model.data import LabeledArray
+    from opt_model.labeled import LabeledArray
 
     model = om.load_spec(INFEASIBLE)
     memory = model.resources["memory"]

@@ -85,8 +85,8 @@ def lifecycle(model_or_spec: Model | str | Path | LifecycleSource, *, out: str |
 
     Example
     -------
-    >>> import opt_model as om
-    >>> report = om.lifecycle("problems/diet.yaml", samples=20, solvers=["highs"], progress=False)
+    >>> from opt_model.lifecycle import lifecycle
+    >>> report = lifecycle("problems/diet.yaml", samples=20, solvers=["highs"], progress=False)
     >>> round(report.baseline.objective, 9), report.strategy.chosen, report.exit_code
     (1.455436986, 'highs', 0)
     """

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray
 from opt_model.errors import ModelError
+from opt_model.labeled import LabeledArray
 from opt_model.model import Model
 
 

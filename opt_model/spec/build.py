@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, dims_text
 from opt_model.errors import ModelError, SpecError
+from opt_model.labeled import LabeledArray
 from opt_model.model import Model
 from opt_model.spec import constraints, resources
 from opt_model.spec import grammar as g

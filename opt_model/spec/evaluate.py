@@ -1,7 +1,7 @@
 """Evaluating spec expressions: AST nodes to vectorised modeling-API calls, with units.
 
 Each AST node becomes at most a few array operations on whole blocks
-(:class:`~opt_model.data.LabeledArray`, :class:`~opt_model.expressions.LinearExpression`):
+(:class:`~opt_model.labeled.LabeledArray`, :class:`~opt_model.expressions.LinearExpression`):
 there is no Python loop over labels.  Alongside every value the evaluator
 carries its unit (a pint unit) and its dims, so that
 
@@ -33,10 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, dims_text
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
+from opt_model.labeled import LabeledArray
 from opt_model.spec import grammar as g
 from opt_model.spec.units import (
     Unit,

@@ -35,10 +35,10 @@ import pandas as pd
 import scipy.sparse as sp
 import yaml
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
+from opt_model.labeled import LabeledArray
 from opt_model.model import Model
 from opt_model.spec.loader import SpecList, SpecMap
 from opt_model.variables import Variable, VarKind

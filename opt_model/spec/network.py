@@ -36,9 +36,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim
 from opt_model.errors import SpecError
+from opt_model.labeled import LabeledArray
 from opt_model.network import Network, flow_conservation
 from opt_model.spec.evaluate import Value, broadcast_values
 from opt_model.spec.fields import entry_value, label_text

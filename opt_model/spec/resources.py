@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.data import LabeledArray
 from opt_model.dims import Dim, dims_text
+from opt_model.labeled import LabeledArray
 from opt_model.resources import Provision
 from opt_model.spec.evaluate import Value, broadcast_values, to_dims, union_dims
 from opt_model.spec.fields import entry_loc, is_number, table_from_mapping

@@ -6,14 +6,18 @@ coefficients) and of results (``result.value(x)``).
 
 from __future__ import annotations
 
+import itertools
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from opt_model.dims import Dim, alignment, as_dims, dims_text, shape_of
 from opt_model.errors import ModelError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class LabeledArray:
@@ -146,14 +150,20 @@ class LabeledArray:
         """A Series indexed by labels (MultiIndex for several dims); a float for a scalar."""
         if not self.dims:
             return float(self.values)
+        import pandas as pd
+
         if len(self.dims) == 1:
             return pd.Series(self.values, index=self.dims[0].index, name=self.name or None)
         index = pd.MultiIndex.from_product([d.index for d in self.dims], names=[d.name for d in self.dims])
         return pd.Series(self.values.ravel(), index=index, name=self.name or None)
 
     def to_dict(self) -> dict[Any, float] | float:
-        result = self.to_pandas()
-        return result if isinstance(result, float) else {k: float(v) for k, v in result.items()}
+        if not self.dims:
+            return float(self.values)
+        if len(self.dims) == 1:
+            return dict(zip(self.dims[0].labels.tolist(), self.values.astype(float).tolist()))
+        keys = itertools.product(*(d.labels.tolist() for d in self.dims))
+        return dict(zip(keys, self.values.astype(float).ravel().tolist()))
 
     def __getitem__(self, key: Any) -> float:
         """The value at labels: ``arr["h1"]`` or ``arr["etl", "h1"]``."""
@@ -189,7 +199,7 @@ def selection(dims: Sequence[Dim], labels: Mapping[str, Any], what: str) -> tupl
             kept.append(d)
             continue
         choice = labels[d.name]
-        if isinstance(choice, (list, tuple, np.ndarray, pd.Index)):
+        if isinstance(choice, (list, tuple, np.ndarray)) or _is_pandas(choice, "Index"):
             positions = d.positions(list(choice))
             index.append(positions)
             kept.append(Dim(d.name, d.labels[positions]))
@@ -225,7 +235,7 @@ def data(values: Any, dims: Dim | Sequence[Dim] | None = None, name: str = "") -
         if not dims_t:
             return values
         return LabeledArray(values.aligned_to(dims_t, name or "data"), dims_t, name or values.name)
-    if isinstance(values, (pd.Series, pd.DataFrame)):
+    if _is_pandas(values, "Series", "DataFrame"):
         return _from_pandas(values, dims_t, name)
     if isinstance(values, Mapping):
         return _from_mapping(values, dims_t, name)
@@ -236,6 +246,12 @@ def data(values: Any, dims: Dim | Sequence[Dim] | None = None, name: str = "") -
         raise ModelError(f"data {name or ''} has shape {array.shape}; give dims=(...) to label its axes"
                          .replace("data  has", "data has"))
     return LabeledArray(array, dims_t, name)
+
+
+def _is_pandas(value: Any, *kinds: str) -> bool:
+    """``isinstance(value, pandas.<kind>)`` without importing pandas (a pandas object implies it is loaded)."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(value, tuple(getattr(pandas, kind) for kind in kinds))
 
 
 def _is_text(values: Any) -> bool:
@@ -275,6 +291,8 @@ def _flatten(values: Any, prefix: tuple[Any, ...], depth: int, out: dict[tuple[A
 
 
 def _from_pandas(values: pd.Series | pd.DataFrame, dims: tuple[Dim, ...], name: str) -> LabeledArray:
+    import pandas as pd
+
     if isinstance(values, pd.DataFrame):
         series = values.stack()
         if not dims:
