@@ -17,13 +17,15 @@ import argparse
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opt_model.cli.output import emit
 from opt_model.errors import InputFileError, SensitivityError, SpecError
 from opt_model.formatting import to_csv, to_json
-from opt_model.sensitivity.problem import AnalysisModel, spec_section
-from opt_model.sensitivity.uncertainty import Target, Uncertain, parameters_from_spec
+
+if TYPE_CHECKING:  # the analysis layer is imported by the handlers, after the arguments are parsed
+    from opt_model.sensitivity.problem import AnalysisModel
+    from opt_model.sensitivity.uncertainty import Target, Uncertain
 
 _DISTRIBUTION_ARGS = {"relative": ("percent",), "uniform": ("low", "high"), "normal": ("mean", "std"),
                       "triangular": ("low", "mode", "high"), "lognormal": ("mu", "sigma")}
@@ -76,6 +78,8 @@ def register(subparsers: Any) -> None:
 
 
 def _load(path_text: str) -> AnalysisModel:
+    from opt_model.sensitivity.problem import AnalysisModel
+
     path = Path(path_text)
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
@@ -84,6 +88,8 @@ def _load(path_text: str) -> AnalysisModel:
 
 def parse_target(text: str) -> Target:
     """``capacity:memory[h1]`` -> the rhs of ``memory[h1]``; kinds: cost, capacity, rhs, lower, upper."""
+    from opt_model.sensitivity.uncertainty import Target
+
     match = _TARGET.match(text.strip())
     if not match:
         raise InputFileError(f"{text!r}: give KIND:NAME with KIND one of cost, capacity, rhs, lower, upper "
@@ -94,6 +100,8 @@ def parse_target(text: str) -> Target:
 
 def parse_uncertain(text: str) -> Uncertain:
     """``capacity:memory=relative:10`` and friends (see ``opt-model robustness --help``)."""
+    from opt_model.sensitivity.uncertainty import parameters_from_spec
+
     target_text, sep, dist_text = text.partition("=")
     if not sep:
         raise InputFileError(f"--uncertain {text!r}: expected KIND:NAME=DIST:ARGS, e.g. capacity:memory=relative:10")
@@ -119,6 +127,8 @@ def parse_uncertain(text: str) -> Uncertain:
 
 
 def _thresholds(model: Any, options: list[str]) -> dict[str, float]:
+    from opt_model.sensitivity.problem import spec_section
+
     thresholds: dict[str, float] = {}
     section = spec_section(model, "validation")
     if section:
@@ -137,6 +147,9 @@ def _thresholds(model: Any, options: list[str]) -> dict[str, float]:
 
 
 def _parameters(analysis: AnalysisModel, args: argparse.Namespace, path: Path) -> list[Uncertain]:
+    from opt_model.sensitivity.problem import spec_section
+    from opt_model.sensitivity.uncertainty import parameters_from_spec
+
     params: list[Uncertain] = []
     section = spec_section(analysis.model, "uncertainty")
     if section:
@@ -219,6 +232,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
 
 def run_robustness(args: argparse.Namespace) -> int:
     from opt_model.sensitivity.montecarlo import robustness
+    from opt_model.sensitivity.uncertainty import Uncertain
     from opt_model.sensitivity.validation import evaluate
 
     path = Path(args.file)
