@@ -84,11 +84,11 @@ def build_floor(data: AllocationData):  # type: ignore[no-untyped-def]
 def build_opt_model_highs(data: AllocationData):  # type: ignore[no-untyped-def]
     from allocation import build_opt_model
 
-    from solvers.highs_backend import _new_highs, pass_model
+    from solvers.highs import new_highs, pass_model
 
     model = build_opt_model(data)
     form = model.compile().form
-    h = _new_highs()
+    h = new_highs()
     pass_model(h, form)
     h.ensureColwise()
     return h

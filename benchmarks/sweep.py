@@ -41,7 +41,7 @@ from allocation import RESOURCES, AllocationData, build_opt_model, make_data
 from opt_model.sensitivity.engine import run_scenarios
 from opt_model.sensitivity.plan import Changes
 from opt_model.sensitivity.problem import AnalysisModel
-from solvers.highs_backend import _new_highs, pass_model
+from solvers.highs import new_highs, pass_model
 
 
 class Scenario:
@@ -86,7 +86,7 @@ def project(data: AllocationData, scenarios: list[Scenario], jobs: int) -> tuple
 def raw_highspy(data: AllocationData, scenarios: list[Scenario], from_nominal: bool) -> tuple[float, np.ndarray]:
     start = time.perf_counter()
     form = build_opt_model(data).compile().form
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("solver", "simplex")
     pass_model(h, form)
     h.run()

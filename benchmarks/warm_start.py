@@ -4,7 +4,7 @@ Each scenario redraws 1 % of the costs (c ~ U(1, 10)) of the N x M allocation
 LP (see ``allocation.py``), the rest staying nominal.  Modes, measured in the
 same run on the same scenarios:
 
-* ``warm``: :class:`solvers.highs_backend.HighsSession` changes the costs in place
+* ``warm``: :class:`solvers.highs.HighsSession` changes the costs in place
   (``changeColsCost``) and re-solves from the previous basis; every answer is
   checked against the KKT conditions (cold fallback counted).
 * ``raw highspy warm``: the same loop written directly against highspy, no
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from allocation import AllocationData, build_opt_model, make_data
 
-from solvers.highs_backend import HighsSession, _new_highs, pass_model
+from solvers.highs import HighsSession, new_highs, pass_model
 
 
 def scenarios(data: AllocationData, count: int, share: float, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     # warm: the project's session, and the raw highspy loop, interleaved scenario by scenario ---------
     session = HighsSession(form, {"method": "simplex"})
     session.solve()
-    h = _new_highs()
+    h = new_highs()
     h.setOptionValue("solver", "simplex")
     pass_model(h, form)
     h.run()

@@ -18,15 +18,20 @@ _LAZY: dict[str, str] = {
     "AUTO_ORDER": "solvers.backend", "Backend": "solvers.backend", "SolveOptions": "solvers.backend",
     "available_backends": "solvers.backend", "backend_class": "solvers.backend", "backend_names": "solvers.backend",
     "capable_backends": "solvers.backend", "choose_backend": "solvers.backend", "get_backend": "solvers.backend",
-    "register": "solvers.backend", "solve": "solvers.backend",
+    "open_session": "solvers.backend", "register": "solvers.backend", "session_backend": "solvers.backend",
+    "solve": "solvers.backend",
     "capability_table": "solvers.capabilities",
     "InputFileError": "solvers.errors", "ModelError": "solvers.errors", "OptModelError": "solvers.errors",
     "SensitivityError": "solvers.errors", "SolverError": "solvers.errors",
     "SolverNotAvailableError": "solvers.errors", "SpecError": "solvers.errors",
     "UnsupportedProblemError": "solvers.errors",
     "is_model_file": "solvers.files", "read_file": "solvers.files", "write_file": "solvers.files",
+    "Residuals": "solvers.kkt", "ResidualTolerances": "solvers.kkt", "check_optimality": "solvers.kkt",
     "NameBlock": "solvers.names", "NameMap": "solvers.names",
     "BackendResult": "solvers.result",
+    "Basis": "solvers.session", "Iis": "solvers.session", "Ranging": "solvers.session",
+    "RangingRecord": "solvers.session", "Relaxation": "solvers.session", "Session": "solvers.session",
+    "SessionStats": "solvers.session",
     "ConeBlock": "solvers.standard_form", "Integrality": "solvers.standard_form",
     "ProblemClass": "solvers.standard_form", "Sense": "solvers.standard_form",
     "StandardForm": "solvers.standard_form",
@@ -58,7 +63,9 @@ if TYPE_CHECKING:
         capable_backends,
         choose_backend,
         get_backend,
+        open_session,
         register,
+        session_backend,
         solve,
     )
     from solvers.capabilities import capability_table
@@ -73,13 +80,17 @@ if TYPE_CHECKING:
         UnsupportedProblemError,
     )
     from solvers.files import is_model_file, read_file, write_file
+    from solvers.kkt import Residuals, ResidualTolerances, check_optimality
     from solvers.names import NameBlock, NameMap
     from solvers.result import BackendResult
+    from solvers.session import Basis, Iis, Ranging, RangingRecord, Relaxation, Session, SessionStats
     from solvers.standard_form import ConeBlock, Integrality, ProblemClass, Sense, StandardForm
     from solvers.status import SolveStatus
 
 __all__ = [
-    "AUTO_ORDER", "Backend", "BackendResult", "ConeBlock", "InputFileError", "Integrality",
+    "AUTO_ORDER", "Backend", "BackendResult", "Basis", "ConeBlock", "Iis", "Ranging", "RangingRecord", "Relaxation",
+    "ResidualTolerances", "Residuals", "Session", "SessionStats", "check_optimality", "open_session",
+    "session_backend", "InputFileError", "Integrality",
     "ModelError", "NameBlock", "NameMap", "OptModelError", "ProblemClass", "Sense", "SensitivityError",
     "SolveOptions", "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "StandardForm",
     "UnsupportedProblemError", "available_backends", "backend_class", "backend_names", "capable_backends",

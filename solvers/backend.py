@@ -9,48 +9,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from solvers.errors import SolverNotAvailableError, UnsupportedProblemError
+from solvers.options import SolveOptions
+from solvers.resolve import ResolveSession
 from solvers.result import BackendResult
+from solvers.session import Session
 from solvers.standard_form import ProblemClass, StandardForm
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """Options every backend understands; backends ignore what does not apply.
-
-    ``extra`` passes solver-specific options through unchanged.
-    """
-
-    time_limit: float | None = None
-    mip_gap: float | None = None
-    threads: int | None = None
-    presolve: bool | None = None
-    method: str | None = None
-    seed: int | None = None
-    verbose: bool = False
-    extra: Mapping[str, Any] | None = None
-
-    @classmethod
-    def from_mapping(cls, options: Mapping[str, Any] | None) -> SolveOptions:
-        if not options:
-            return cls()
-        known = {name for name in cls.__dataclass_fields__ if name != "extra"}
-        aliases = {"time_limit_s": "time_limit", "mip_rel_gap": "mip_gap", "gap": "mip_gap",
-                   "random_seed": "seed", "output_flag": "verbose"}
-        fields: dict[str, Any] = {}
-        extra: dict[str, Any] = dict(options.get("extra", {}) or {})
-        for key, value in options.items():
-            if key == "extra":
-                continue
-            key = aliases.get(key, key)
-            if key in known:
-                fields[key] = value
-            else:
-                extra[key] = value
-        return cls(**fields, extra=extra or None)
 
 
 class Backend:
@@ -109,13 +75,24 @@ class Backend:
     def solve(self, form: StandardForm, options: SolveOptions) -> BackendResult:
         raise NotImplementedError
 
+    def open_session(self, form: StandardForm, options: SolveOptions | Mapping[str, Any] | None = None,
+                     **kwargs: Any) -> Session:
+        """A :class:`~solvers.session.Session` on ``form``.
+
+        The default re-solves a changed copy of the form from scratch through :meth:`solve`
+        (:class:`~solvers.resolve.ResolveSession`); backends with a live solver (HiGHS) return
+        their own, warm-started session.  ``kwargs``: ``verify``, ``tolerances``,
+        ``confirm_nonoptimal``.
+        """
+        return ResolveSession(form, self, options, **kwargs)
+
     @property
     def full_name(self) -> str:
         return f"{self.name}:{self.variant}" if self.variant else self.name
 
 
 _REGISTRY: dict[str, str] = {
-    "highs": "solvers.highs_backend:HighsBackend",
+    "highs": "solvers.highs.backend:HighsBackend",
     "cvxpy": "solvers.cvxpy_backend:CvxpyBackend",
     "pyomo": "solvers.pyomo_backend:PyomoBackend",
 }
@@ -293,3 +270,70 @@ def solve(form: StandardForm, solver: str = "auto", options: Mapping[str, Any] |
     if on_backend is not None:
         on_backend(backend)
     return backend.solve(form, opts)
+
+
+def session_backend(problem_class: ProblemClass, *, ranging: bool = False) -> Backend:
+    """The installed backend :func:`open_session` uses for ``problem_class``, chosen by declared capabilities.
+
+    Backends with a warm-started session come first (in :data:`AUTO_ORDER`); ``ranging=True``
+    keeps only backends that declare ``gives_ranging``.
+
+    Example
+    -------
+    >>> from solvers import ProblemClass
+    >>> session_backend(ProblemClass.LP, ranging=True).full_name
+    'highs'
+    """
+    able = capable_backends(problem_class, installed_only=True)
+    candidates: list[tuple[bool, int, str]] = []
+    for spec in able:
+        cls = backend_class(_split(spec)[0])
+        if ranging and not cls.gives_ranging:
+            continue
+        candidates.append((not cls.warm_start, len(candidates), spec))
+    if not candidates:
+        others = [spec for spec in capable_backends(problem_class)
+                  if not ranging or backend_class(_split(spec)[0]).gives_ranging]
+        hint = f"install one of: {', '.join(others)}" if others else "no registered solver can"
+        need = "with ranging " if ranging else ""
+        raise UnsupportedProblemError(
+            f"no installed solver can open a session {need}on a {problem_class.value} problem; {hint}")
+    return get_backend(min(candidates)[2])
+
+
+def open_session(form: StandardForm, solver: str = "auto",
+                 options: Mapping[str, Any] | SolveOptions | None = None, *, ranging: bool = False,
+                 **kwargs: Any) -> Session:
+    """Open a :class:`~solvers.session.Session` on ``form`` with the named backend.
+
+    ``solver="auto"`` picks by declared capabilities (:func:`session_backend`): a backend
+    with a warm-started session where one can solve the problem class (HiGHS for LP, MILP,
+    QP), otherwise the first installed one that can (a conic solver for cone models,
+    re-solving from scratch).  ``ranging=True`` requires a backend that gives ranging.
+
+    Example
+    -------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from solvers import StandardForm, Sense, open_session
+    >>> form = StandardForm(c=np.array([1.0]), A=sp.csr_matrix(np.array([[1.0]])),
+    ...     row_lower=np.array([2.0]), row_upper=np.array([np.inf]),
+    ...     col_lower=np.zeros(1), col_upper=np.full(1, np.inf))
+    >>> session = open_session(form)
+    >>> session.solve().objective, session.warm_start
+    (2.0, True)
+    >>> open_session(form, "cvxpy:CLARABEL").warm_start
+    False
+    """
+    problem_class = form.problem_class
+    if solver == "auto":
+        backend = session_backend(problem_class, ranging=ranging)
+    else:
+        backend = get_backend(solver)
+        if not backend.supports(problem_class):
+            able = capable_backends(problem_class, installed_only=True)
+            hint = f"use solver={able[0]!r}" if able else "no installed solver can"
+            raise UnsupportedProblemError(
+                f"solver {backend.full_name!r} cannot solve a {problem_class.value} problem; {hint}")
+        if ranging and not type(backend).gives_ranging:
+            raise UnsupportedProblemError(f"solver {backend.full_name!r} gives no ranging; use solver='highs'")
+    return backend.open_session(form, options, **kwargs)

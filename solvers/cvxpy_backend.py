@@ -462,7 +462,7 @@ def _silence_highs_banner() -> None:
     """HiGHS prints a banner to stdout when a process makes its first instance; make that one quietly."""
     global _highs_quiet
     if not _highs_quiet:
-        from solvers.highs_backend import HighsBackend
+        from solvers.highs.backend import HighsBackend
 
         HighsBackend.version()  # creates the first Highs instance with stdout silenced
         _highs_quiet = True

@@ -24,13 +24,13 @@ def read_file(path: str | Path) -> StandardForm:
     >>> solve(form).objective
     36.0
     """
-    from solvers.highs_backend import read_model
+    from solvers.highs.files import read_model
 
     return read_model(path)
 
 
 def write_file(form: StandardForm, path: str | Path) -> None:
     """Write a :class:`StandardForm` as MPS or LP, chosen by the file's extension."""
-    from solvers.highs_backend import write_model
+    from solvers.highs.files import write_model
 
     write_model(form, path)

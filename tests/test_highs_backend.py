@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 import solvers
 from solvers import SolveStatus, StandardForm
-from solvers.highs_backend import STATUS_MAP, map_status
+from solvers.highs import STATUS_MAP, map_status
 from tests.textbook import dakota, wyndor
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from solvers import Sense, SolveStatus, StandardForm, solve
-from solvers.highs_backend import HighsSession, ResidualTolerances, check_optimality
+from solvers import ResidualTolerances, Sense, SolveStatus, StandardForm, check_optimality, solve
+from solvers.highs import HighsSession
 
 
 def wyndor_form(extra_row: bool = False) -> StandardForm:

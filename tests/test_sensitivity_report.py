@@ -13,7 +13,7 @@ import opt_model as om
 from opt_model.sensitivity import AnalysisModel, SensitivityReport, sensitivity_report
 from opt_model.sensitivity.degeneracy import active_bounds
 from solvers import StandardForm
-from solvers.highs_backend import HighsSession
+from solvers.highs import HighsSession
 from tests.textbook import dakota, wyndor
 
 

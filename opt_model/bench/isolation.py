@@ -166,7 +166,7 @@ class ForkServer:
     -------
     ::
 
-        server = ForkServer(["solvers", "solvers.highs_backend"])
+        server = ForkServer(["solvers", "solvers.highs"])
         outcome = server.run({"problem": "afiro.mps", "solver": "highs"}, RunLimits(60))
         outcome.record["status"], outcome.peak_memory_kb > 0
         # -> ('optimal', True)

@@ -149,9 +149,9 @@ def preload_modules(solver: str, kind: str = "file") -> list[str]:
     Example
     -------
     >>> preload_modules("highs:ipm")
-    ['solvers', 'solvers.highs_backend']
+    ['solvers', 'solvers.highs']
     """
-    modules = ["solvers", "solvers.highs_backend"]  # highs_backend reads MPS and LP files
+    modules = ["solvers", "solvers.highs"]  # solvers.highs reads MPS and LP files
     name = solver.partition(":")[0].lower()
     if name not in ("test", "highs", "auto"):
         modules.append(f"backend:{name}")  # the registered backend's module, imported by the registry

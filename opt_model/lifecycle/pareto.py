@@ -5,9 +5,9 @@ ends of the front come from the two lexicographic orders: ``f1`` at its best
 with ``f2`` as good as possible then, and ``f2`` at its best with ``f1`` as good
 as possible then.  Between them ``f1`` is held at ``points`` evenly spaced
 levels (a row ``c1 x <= eps`` for a minimised ``f1``) while ``f2`` is
-optimised.  The model is compiled once and passed to one live HiGHS session;
-each level only changes that row's bound and starts from the previous basis.
-Cone programs, which HiGHS cannot take, are solved cold for each level.
+optimised.  The model is compiled once and passed to one :class:`~solvers.Session`;
+each level only changes that row's bound and, in HiGHS, starts from the previous
+basis.  Cone programs go to a conic backend's session, which solves each level cold.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from opt_model.compiler import objective_coefficients
 from opt_model.errors import ModelError
 from opt_model.expressions import QuadraticExpression, as_expression
-from solvers import NameBlock, NameMap, Sense, StandardForm
+from solvers import NameBlock, NameMap, Sense, StandardForm, open_session
 
 SAFETY = 1e-9
 
@@ -101,21 +101,22 @@ def objective_vector(expr: Any, num_cols: int, what: str) -> tuple[np.ndarray, f
 
 
 class _Solver:
-    """Optimise either objective with a bound on either one: a live HiGHS session, or cold solves for cones."""
+    """Optimise either objective with a bound on either one, in one :class:`~solvers.Session`.
+
+    Models a warm-started session can hold (LP, MILP, QP) go to one (HiGHS); cone models to
+    the chosen conic backend's session, which re-solves each level from scratch.
+    """
 
     def __init__(self, form: StandardForm, options: Mapping[str, Any], solver: str) -> None:
         self.form = form
-        self.options = {key: value for key, value in options.items() if key != "method"}
-        self.solver = solver
-        self.warm = not form.cones
+        opts = {key: value for key, value in options.items() if key != "method"}
+        if not form.is_mip and form.Q is None and not form.cones:
+            opts["method"] = "simplex"
+        self.session = open_session(form, solver if form.cones else "auto", opts)
+        self.warm = self.session.warm_start
         self.solves = 0
         self.lower = form.row_lower.copy()
         self.upper = form.row_upper.copy()
-        self.session: Any = None
-        if self.warm:
-            from solvers.highs_backend import HighsSession
-            method = {"method": "simplex"} if not form.is_mip and form.Q is None else {}
-            self.session = HighsSession(form, {**self.options, **method})
 
     def optimise(self, c: np.ndarray, sense: str, rows: dict[int, tuple[float, float]]
                  ) -> tuple[str, np.ndarray | None]:
@@ -123,17 +124,11 @@ class _Solver:
         lower, upper = self.lower.copy(), self.upper.copy()
         for row, (low, high) in rows.items():
             lower[row], upper[row] = low, high
-        target = Sense.MAXIMIZE if sense == "maximize" else Sense.MINIMIZE
-        if self.session is not None:
-            self.session.change_costs(np.arange(c.size), c)
-            self.session.change_sense(target)
-            changed = np.array(sorted(set(range(self.form.num_rows - 2, self.form.num_rows))))
-            self.session.change_row_bounds(changed, lower[changed], upper[changed])
-            result = self.session.solve()
-        else:
-            from solvers import solve
-            form = dataclasses.replace(self.form, c=c, sense=target, row_lower=lower, row_upper=upper)
-            result = solve(form, self.solver, self.options)
+        self.session.change_costs(np.arange(c.size), c)
+        self.session.change_sense(Sense.MAXIMIZE if sense == "maximize" else Sense.MINIMIZE)
+        changed = np.array(sorted(set(range(self.form.num_rows - 2, self.form.num_rows))))
+        self.session.change_row_bounds(changed, lower[changed], upper[changed])
+        result = self.session.solve()
         return result.status.value, result.x
 
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers import BackendResult, Sense, SolveStatus, StandardForm
-from solvers.highs_backend import Basis, HighsSession
+from solvers import BackendResult, Basis, Sense, Session, SolveStatus, StandardForm
 
 
 @dataclass
@@ -70,17 +69,17 @@ def detect_degeneracy(form: StandardForm, result: BackendResult, basic: np.ndarr
     """Classify the degeneracy of an optimal basic solution.
 
     ``basic`` holds the indices of the basic variables (columns ``j``, rows
-    ``num_cols + i``), as :meth:`HighsSession.basic_variables` returns them.
+    ``num_cols + i``), as :meth:`solvers.Session.basic_variables` returns them.
 
     Example
     -------
     >>> import numpy as np, scipy.sparse as sp
-    >>> from solvers import StandardForm, Sense
+    >>> from solvers import StandardForm, Sense, open_session
     >>> form = StandardForm(c=np.array([3.0, 5.0]), sense=Sense.MAXIMIZE,
     ...     A=sp.csr_matrix(np.array([[1.0, 0], [0, 2], [3, 2], [1, 1]])),
     ...     row_lower=np.full(4, -np.inf), row_upper=np.array([4.0, 12, 18, 8]),
     ...     col_lower=np.zeros(2), col_upper=np.full(2, np.inf))
-    >>> session = HighsSession(form)
+    >>> session = open_session(form)
     >>> result = session.solve()
     >>> detect_degeneracy(form, result, session.basic_variables()).basic_rows_at_bound.tolist()
     [3]
@@ -136,7 +135,7 @@ def active_bounds(form: StandardForm, activity: np.ndarray) -> tuple[np.ndarray,
     return rhs, move_lower, move_upper
 
 
-def one_sided_prices(session: HighsSession, rows: Sequence[int], need_left: Sequence[bool],
+def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[bool],
                      need_right: Sequence[bool], objective: float, duals: np.ndarray, activity: np.ndarray,
                      basis: Basis, rel_step: float = 1e-4, attempts: int = 10) -> OneSided:
     """One-sided derivatives of the optimal objective in the right-hand sides of ``rows``.
@@ -202,7 +201,7 @@ def one_sided_prices(session: HighsSession, rows: Sequence[int], need_left: Sequ
     return out
 
 
-def _row_range(session: HighsSession, result: BackendResult, row: int, move_lower: bool, move_upper: bool,
+def _row_range(session: Session, result: BackendResult, row: int, move_lower: bool, move_upper: bool,
                rhs: float) -> tuple[float, float]:
     """The rhs range of one row at the session's current optimum (see ``report.rhs_ranges``)."""
     ranging = session.ranging()

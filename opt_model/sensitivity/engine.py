@@ -2,7 +2,7 @@
 
 The nominal model is solved once.  Scenarios are cut into chunks whose size
 depends only on the number of scenarios; each chunk opens a fresh
-:class:`~solvers.highs_backend.HighsSession` and solves its scenarios one after
+:class:`~solvers.Session` and solves its scenarios one after
 another, each warm from the nominal optimal basis (by default: independent
 perturbations of one nominal model are closer to it than to each other) or
 from the previous scenario's.  A chunk's answers do not depend on where it runs,
@@ -29,8 +29,7 @@ from opt_model.errors import SensitivityError
 from opt_model.sensitivity.outputs import ResolvedOutput
 from opt_model.sensitivity.plan import Applier, Changes, ScenarioPlan
 from opt_model.sensitivity.problem import AnalysisModel
-from solvers import SolveStatus, StandardForm
-from solvers.highs_backend import HighsSession
+from solvers import SolveStatus, StandardForm, open_session
 
 FEASIBILITY_TOLERANCE = 1e-7
 
@@ -86,6 +85,8 @@ class EngineSetup:
     """``"nominal"``: every scenario starts from the nominal optimal basis (fewer iterations for
     independent perturbations, and answers independent of scenario order); ``"previous"``: from the
     previous scenario's basis (continuation, for gradual changes)."""
+    solver: str = "auto"
+    """Backend of each chunk's :class:`~solvers.Session` (``"auto"``: chosen by declared capabilities)."""
 
 
 @dataclass
@@ -143,7 +144,7 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
     """Solve one chunk in a fresh session started from the nominal basis."""
     form = setup.form
     nominal = setup.nominal
-    session = HighsSession(form, setup.options)
+    session = open_session(form, setup.solver, setup.options)
     session.set_basis_status(nominal.col_status, nominal.row_status)
     start_basis = session.basis()
     from_nominal = setup.warm_from == "nominal"

@@ -4,7 +4,7 @@ A :class:`ScenarioPlan` resolves :class:`~opt_model.sensitivity.uncertainty.Unce
 parameters against an :class:`AnalysisModel`: one *factor* per independent
 draw, one *entry* per number of the standard form that a factor sets.  A
 :class:`Changes` is one scenario's new numbers; :class:`Applier` writes a
-sequence of them into a :class:`~solvers.highs_backend.HighsSession`, putting
+sequence of them into a :class:`~solvers.Session`, putting
 back the nominal value of anything the previous scenario changed and this one
 does not, with one vectorised call per kind of change.
 """
@@ -20,8 +20,7 @@ import scipy.sparse as sp
 from opt_model.errors import ModelError
 from opt_model.sensitivity.problem import FREE, AnalysisModel
 from opt_model.sensitivity.uncertainty import Distribution, Uncertain
-from solvers import StandardForm
-from solvers.highs_backend import HighsSession
+from solvers import Session, StandardForm
 
 COST, RHS, LOWER, UPPER, COEFFICIENT = range(5)
 _CODES = {"cost": COST, "rhs": RHS, "lower": LOWER, "upper": UPPER, "coefficient": COEFFICIENT}
@@ -198,7 +197,7 @@ def _coefficient(A: sp.spmatrix, row: int, col: int) -> float:
 class Applier:
     """Writes scenario :class:`Changes` into a session, restoring what the previous one changed."""
 
-    def __init__(self, session: HighsSession, nominal: StandardForm) -> None:
+    def __init__(self, session: Session, nominal: StandardForm) -> None:
         self.session = session
         self.c = nominal.c.copy()
         self.row_lower = nominal.row_lower.copy()

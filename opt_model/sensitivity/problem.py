@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from opt_model.errors import InputFileError, ModelError
-from solvers import NameBlock, NameMap, StandardForm, is_model_file, read_file
+from solvers import NameBlock, NameMap, Session, StandardForm, is_model_file, open_session, read_file
 
 if TYPE_CHECKING:
     from opt_model.compiler import CompiledModel
     from opt_model.model import Model
     from opt_model.result import Result
-    from solvers.highs_backend import HighsSession
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -222,13 +221,16 @@ class AnalysisModel:
         return self.row_group(row).unit
 
     # solving ----------------------------------------------------------------------------
-    def session(self, options: Mapping[str, Any] | None = None, **kwargs: Any) -> HighsSession:
-        """A live :class:`~solvers.highs_backend.HighsSession` on this model (simplex for LPs)."""
-        from solvers.highs_backend import HighsSession
+    def session(self, options: Mapping[str, Any] | None = None, *, solver: str = "auto", ranging: bool = False,
+                **kwargs: Any) -> Session:
+        """A :class:`~solvers.Session` on this model, opened by :func:`solvers.open_session`.
+
+        ``solver="auto"`` picks by declared capabilities: HiGHS (warm, simplex for LPs) for
+        LP, MILP and QP, a conic backend re-solving from scratch for cone models;
+        ``ranging=True`` requires a backend that gives ranging.
+        """
         merged = dict(options or {})
-        if not self.form.is_mip:
-            merged.setdefault("method", "simplex")
-        return HighsSession(self.form, merged, **kwargs)
+        return open_session(self.form, solver, _with_simplex(self.form, merged), ranging=ranging, **kwargs)
 
     # variants -----------------------------------------------------------------------
     def with_integers_fixed(self, x: np.ndarray) -> AnalysisModel:
@@ -244,6 +246,14 @@ class AnalysisModel:
         note = (f"the model has {int(integer.sum())} integer variables: this is the sensitivity of the LP "
                 "with the integer variables fixed at their optimal values")
         return replace(self, form=fixed, notes=[*self.notes, note])
+
+
+def _with_simplex(form: StandardForm, options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` with the simplex method unless integers need branch-and-bound (a basis for ranging, warm
+    starts); backends without a ``method`` option ignore it."""
+    if not form.is_mip:
+        options.setdefault("method", "simplex")
+    return options
 
 
 def _group_position(groups: list[Group], position: int) -> int:

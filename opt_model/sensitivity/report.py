@@ -24,8 +24,7 @@ import pandas as pd
 from opt_model.errors import SensitivityError
 from opt_model.sensitivity.degeneracy import Degeneracy, active_bounds, detect_degeneracy, one_sided_prices
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel, as_analysis_model
-from solvers import BackendResult, Sense, SolveStatus
-from solvers.highs_backend import HighsSession, Ranging
+from solvers import BackendResult, Ranging, Sense, Session, SolveStatus
 
 VARIABLE_COLUMNS = ["name", "group", "label", "value", "reduced_cost", "cost", "cost_lower", "cost_upper",
                     "allowable_increase", "allowable_decrease", "objective_at_cost_lower",
@@ -144,8 +143,8 @@ def sensitivity_report(source: Any, *, one_sided: bool = True, max_one_sided: in
 
     ``source`` is a solved :class:`~opt_model.result.Result`, a Model, a
     StandardForm, an :class:`AnalysisModel` or a file path.  The LP is solved
-    with the simplex method in a :class:`~solvers.highs_backend.HighsSession`
-    (whatever solver produced the result) so that an optimal basis exists.
+    with the simplex method in a :class:`~solvers.Session` that gives ranging
+    (HiGHS, whatever solver produced the result) so that an optimal basis exists.
     Degenerate rows get one-sided shadow prices from warm-started re-solves
     (at most ``max_one_sided`` rows; ``one_sided=False`` skips them).
 
@@ -180,7 +179,7 @@ def sensitivity_report(source: Any, *, one_sided: bool = True, max_one_sided: in
     elif isinstance(backend, BackendResult) and backend.col_basis is None:
         notes.append(f"the solve with {backend.solver} gave no basis (interior point without crossover, PDLP or "
                      "a non-simplex solver): the LP was re-solved with the simplex method for this report")
-    session = analysis.session(options)
+    session = analysis.session(options, ranging=True)
     result = session.solve()
     if result.status is not SolveStatus.OPTIMAL or result.row_dual is None or result.x is None:
         hint = " (run diagnose_infeasibility / opt-model diagnose to see why)" \
@@ -189,7 +188,7 @@ def sensitivity_report(source: Any, *, one_sided: bool = True, max_one_sided: in
     return build_report(analysis, session, result, notes, one_sided=one_sided, max_one_sided=max_one_sided)
 
 
-def build_report(analysis: AnalysisModel, session: HighsSession, result: BackendResult, notes: list[str],
+def build_report(analysis: AnalysisModel, session: Session, result: BackendResult, notes: list[str],
                  one_sided: bool = True, max_one_sided: int = 1000) -> SensitivityReport:
     """Assemble the report from a session holding an optimal solve."""
     assert result.x is not None and result.row_activity is not None and result.row_dual is not None

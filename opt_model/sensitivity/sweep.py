@@ -27,8 +27,7 @@ from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
 from opt_model.sensitivity.progress import Progress
 from opt_model.sensitivity.report import rhs_ranges
 from opt_model.sensitivity.uncertainty import Target, Uncertain, Uniform
-from solvers import BackendResult, SolveStatus
-from solvers.highs_backend import HighsSession
+from solvers import BackendResult, Session, SolveStatus
 
 COLUMNS = ["value", "objective", "status", "kind", "slope_left", "slope_right"]
 SLOPE_LEFT, SLOPE_RIGHT = 4, 5
@@ -98,7 +97,7 @@ def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, 
         raise ModelError("parametric sweeps re-solve LPs from a basis; fix the integer variables first")
     plan = build_plan(analysis, [Uncertain(target, Uniform(min(start, stop), max(start, stop)), per_entry=False)])
     resolved = resolve_outputs(analysis, outputs)
-    session = analysis.session(options)
+    session = analysis.session(options, ranging=True)
     applier = Applier(session, analysis.form)
     walker = _Walker(analysis, session, applier, plan, resolved, tolerance)
     single = plan.entry_kind.size == 1 and int(plan.entry_kind[0]) in (RHS, COST)
@@ -120,7 +119,7 @@ def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, 
 
 
 class _Walker:
-    def __init__(self, analysis: AnalysisModel, session: HighsSession, applier: Applier, plan: Any,
+    def __init__(self, analysis: AnalysisModel, session: Session, applier: Applier, plan: Any,
                  outputs: list[ResolvedOutput], tolerance: float) -> None:
         self.analysis = analysis
         self.session = session

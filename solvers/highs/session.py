@@ -1,0 +1,358 @@
+"""The HiGHS session: a model passed once, changed in place, re-solved from the last basis.
+
+Implements the whole :class:`solvers.session.Session` protocol, ranging, IIS and
+feasibility relaxation included.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from solvers.backend import SolveOptions
+from solvers.errors import ModelError, SensitivityError, SolverError
+from solvers.highs.core import apply_options, check_status, highspy, map_status, new_highs, pass_model
+from solvers.kkt import Residuals, ResidualTolerances, check_optimality
+from solvers.result import BackendResult
+from solvers.session import (
+    Basis,
+    Iis,
+    Ranging,
+    RangingRecord,
+    Relaxation,
+    SessionStats,
+    editable_copy,
+    index_values,
+    set_coefficients,
+)
+from solvers.standard_form import ProblemClass, Sense, StandardForm
+from solvers.status import SolveStatus
+
+
+def _ranging_record(record: Any, size: int) -> RangingRecord:
+    """Arrays of one ranging record, cut to ``size`` (HiGHS pads cost records with the rows)."""
+    value = np.asarray(record.value_, dtype=np.float64)[:size].copy()
+    objective = np.asarray(record.objective_, dtype=np.float64)[:size].copy()
+    for array in (value, objective):
+        array[array >= highspy.kHighsInf] = np.inf
+        array[array <= -highspy.kHighsInf] = -np.inf
+        array += 0.0  # -0.0 -> 0.0
+    return RangingRecord(value, objective, np.asarray(record.in_var_, dtype=np.int64)[:size],
+                         np.asarray(record.ou_var_, dtype=np.int64)[:size])
+
+
+_IIS_BOUND = {-1: "dropped", 0: "none", 1: "free", 2: "lower", 3: "upper", 4: "boxed"}
+
+
+class HighsSession:
+    """A model held in a live HiGHS instance, changed in place and re-solved warm.
+
+    The model is passed once.  Costs, bounds and coefficients then change in
+    place (vectorised where highspy allows) and :meth:`solve` starts from the
+    previous basis.  Every warm answer is checked against the KKT conditions
+    (:func:`check_optimality`); an answer that fails is solved again from
+    scratch and counted in :attr:`stats`, guarding against warm starts that
+    return a non-optimal point marked optimal (HiGHS 1.15-1.16).
+
+    Duals follow the project's convention (derivatives of the optimal objective
+    with respect to the active bounds), for minimisation and maximisation alike;
+    the reduced costs returned are ``c - A' y`` from the row duals.
+
+    Example
+    -------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> from solvers import StandardForm, Sense
+    >>> form = StandardForm(c=np.array([3.0, 5.0]), sense=Sense.MAXIMIZE,
+    ...     A=sp.csr_matrix(np.array([[1.0, 0], [0, 2], [3, 2]])),
+    ...     row_lower=np.full(3, -np.inf), row_upper=np.array([4.0, 12, 18]),
+    ...     col_lower=np.zeros(2), col_upper=np.full(2, np.inf))
+    >>> session = HighsSession(form)
+    >>> session.solve().objective
+    36.0
+    >>> session.change_row_bounds([1], [-np.inf], [13.0])
+    >>> result = session.solve()
+    >>> round(result.objective, 9), result.extra["warm"]
+    (37.5, True)
+    """
+
+    def __init__(self, form: StandardForm, options: SolveOptions | Mapping[str, Any] | None = None, *,
+                 verify: bool = True, tolerances: ResidualTolerances | None = None,
+                 confirm_nonoptimal: bool = True, variant: str | None = None) -> None:
+        opts = options if isinstance(options, SolveOptions) else SolveOptions.from_mapping(options)
+        form.validate()
+        if form.cones:
+            raise SolverError("a HiGHS session takes LP, MILP and QP models; this model has cone constraints "
+                              "(open it with solvers.open_session, which picks a conic backend)")
+        self.form = editable_copy(form)
+        self.verify = verify
+        self.tolerances = tolerances or ResidualTolerances()
+        self.confirm_nonoptimal = confirm_nonoptimal
+        self.stats = SessionStats()
+        self._highs = new_highs(opts.verbose)
+        apply_options(self._highs, opts, variant)
+        start = time.perf_counter()
+        pass_model(self._highs, self.form)
+        self.handoff_time_s = time.perf_counter() - start
+        self._solved = False
+        self._lp = form.problem_class is ProblemClass.LP
+        self._version = f"{self._highs.versionMajor()}.{self._highs.versionMinor()}.{self._highs.versionPatch()}"
+
+    # capabilities (the Session protocol's flags) ----------------------------------------
+    @property
+    def warm_start(self) -> bool:
+        """Re-solves start from the last basis (LPs; MILPs and QPs are re-solved by HiGHS from scratch)."""
+        return self._lp
+
+    @property
+    def gives_basis(self) -> bool:
+        return self._lp
+
+    @property
+    def gives_ranging(self) -> bool:
+        return self._lp
+
+    @property
+    def gives_iis(self) -> bool:
+        return self._lp
+
+    # changes -------------------------------------------------------------------
+    def change_costs(self, indices: Any, values: Any) -> None:
+        """Set objective coefficients ``c[indices] = values`` (one vectorised call)."""
+        idx, vals = index_values(indices, values, self.form.num_cols, "column")
+        self.form.c[idx] = vals
+        check_status(self._highs.changeColsCost(idx.size, idx, vals), "changing costs")
+
+    def change_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
+        """Set variable bounds (``numpy.inf`` for none) in one vectorised call."""
+        idx, low = index_values(indices, lower, self.form.num_cols, "column")
+        _, up = index_values(indices, upper, self.form.num_cols, "column")
+        self.form.col_lower[idx] = low
+        self.form.col_upper[idx] = up
+        check_status(self._highs.changeColsBounds(idx.size, idx, low, up), "changing variable bounds")
+
+    def change_row_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
+        """Set row bounds (right-hand sides) in one vectorised call."""
+        idx, low = index_values(indices, lower, self.form.num_rows, "row")
+        _, up = index_values(indices, upper, self.form.num_rows, "row")
+        self.form.row_lower[idx] = low
+        self.form.row_upper[idx] = up
+        check_status(self._highs.changeRowsBounds(idx.size, idx, low, up), "changing row bounds")
+
+    def change_coefficients(self, rows: Any, cols: Any, values: Any) -> None:
+        """Set constraint coefficients ``A[rows[k], cols[k]] = values[k]``.
+
+        highspy changes one coefficient per call (``changeCoeff``); the local
+        copy of ``A`` used by the optimality check is updated in bulk.
+        """
+        row_idx, vals = index_values(rows, values, self.form.num_rows, "row")
+        col_idx, _ = index_values(cols, values, self.form.num_cols, "column")
+        change = self._highs.changeCoeff
+        for i, j, v in zip(row_idx.tolist(), col_idx.tolist(), vals.tolist(), strict=True):
+            check_status(change(i, j, v), "changing a coefficient")
+        set_coefficients(self.form, row_idx, col_idx, vals)
+
+    def change_sense(self, sense: Sense) -> None:
+        self.form.sense = sense
+        check_status(self._highs.changeObjectiveSense(
+            highspy.ObjSense.kMaximize if sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize),
+            "changing the objective sense")
+
+    # bases -------------------------------------------------------------------------
+    def basis(self) -> Basis:
+        """The current basis (after a solve), to restore later with :meth:`set_basis`."""
+        return Basis(self._highs.getBasis(), self.basic_variables(), self.form.num_cols)
+
+    def set_basis(self, basis: Basis) -> None:
+        """Make ``basis`` the starting point of the next solve."""
+        check_status(self._highs.setBasis(basis.raw), "setting a basis")
+        self._solved = True
+
+    def set_basis_status(self, col_status: np.ndarray, row_status: np.ndarray) -> None:
+        """Start the next solve from a basis given as status codes (:attr:`Basis.col_status` layout).
+
+        Lets another process or a fresh session start where this one ended.
+        """
+        if len(col_status) != self.form.num_cols or len(row_status) != self.form.num_rows:
+            raise ModelError(f"basis has {len(col_status)} column and {len(row_status)} row statuses; the model "
+                             f"has {self.form.num_cols} columns and {self.form.num_rows} rows")
+        codes = [highspy.HighsBasisStatus(k) for k in range(5)]
+        raw = highspy.HighsBasis()
+        raw.col_status = [codes[k] for k in np.asarray(col_status, dtype=np.int64).tolist()]
+        raw.row_status = [codes[k] for k in np.asarray(row_status, dtype=np.int64).tolist()]
+        raw.valid = True
+        check_status(self._highs.setBasis(raw), "setting a basis")
+        self._solved = True
+
+    def basic_variables(self) -> np.ndarray:
+        """Sorted indices of the basic variables: columns as ``j``, rows as ``num_cols + i``."""
+        status, basic = self._highs.getBasicVariables()
+        if status == highspy.HighsStatus.kError:
+            return np.zeros(0, dtype=np.int64)
+        basic = np.asarray(basic, dtype=np.int64)
+        return np.sort(np.where(basic >= 0, basic, self.form.num_cols - 1 - basic))
+
+    def clear_basis(self) -> None:
+        """Forget the basis: the next solve is cold."""
+        self._highs.clearSolver()
+
+    # solving ---------------------------------------------------------------------------
+    def solve(self, *, cold: bool = False, basis: bool = False) -> BackendResult:
+        """Solve (warm from the current basis unless ``cold``) and check the answer.
+
+        Returns a :class:`BackendResult`; ``extra`` holds ``warm`` (whether the
+        answer came from a warm start), ``fallback`` (whether it was re-solved
+        cold after failing the check) and ``residuals``.  ``basis=True`` also
+        fills ``col_basis`` / ``row_basis`` (a Python object per position: slow
+        on large models).
+        """
+        h = self._highs
+        warm = self._solved and not cold and self._lp and bool(h.getBasis().valid)
+        if cold:
+            h.clearSolver()
+        result, residuals = self._run(warm)
+        fallback = False
+        if warm and self.verify:
+            if result.status is SolveStatus.OPTIMAL and residuals is not None and not residuals.ok:
+                self.stats.cold_fallbacks += 1
+                fallback = True
+            elif result.status is not SolveStatus.OPTIMAL and self.confirm_nonoptimal:
+                self.stats.confirmations += 1
+                fallback = True
+            if fallback:
+                first_status = result.status
+                h.clearSolver()
+                result, residuals = self._run(False)
+                if first_status is not SolveStatus.OPTIMAL and result.status is not first_status:
+                    self.stats.status_changed_on_confirm += 1
+        if residuals is not None and not residuals.ok:
+            if fallback:
+                self.stats.failed_after_cold += 1
+            how = "after a cold re-solve" if fallback else "of a cold solve"
+            result.message = f"answer fails the optimality check {how}: {residuals.reason}"
+        result.extra["warm"] = warm and not fallback
+        result.extra["fallback"] = fallback
+        if residuals is not None:
+            result.extra["residuals"] = residuals.as_dict()
+        if basis and h.getBasis().valid:
+            snapshot = self.basis()
+            result.col_basis = snapshot.col_status
+            result.row_basis = snapshot.row_status
+        self._solved = True
+        return result
+
+    def _run(self, warm: bool) -> tuple[BackendResult, Residuals | None]:
+        h = self._highs
+        start = time.perf_counter()
+        run_status = h.run()
+        elapsed = time.perf_counter() - start
+        self.stats.solves += 1
+        if warm:
+            self.stats.warm_solves += 1
+        else:
+            self.stats.cold_solves += 1
+        raw = h.getModelStatus()
+        info = h.getInfo()
+        result = BackendResult(status=map_status(raw), solver="highs:session",
+                               solver_version=self._version,
+                               raw_status=raw.name, handoff_time_s=0.0, solve_time_s=elapsed)
+        if run_status == highspy.HighsStatus.kError and result.status is SolveStatus.OPTIMAL:
+            result.status = SolveStatus.ERROR
+        iterations = int(info.simplex_iteration_count)
+        self.stats.simplex_iterations += iterations
+        result.iterations = {"simplex": iterations, "ipm": int(info.ipm_iteration_count),
+                             "mip_nodes": int(info.mip_node_count)}
+        if not (int(info.primal_solution_status) == 2 or raw.name == "kModelEmpty"):
+            return result, None
+        solution = h.getSolution()
+        x = np.fromiter(solution.col_value, dtype=np.float64, count=self.form.num_cols)
+        activity = np.fromiter(solution.row_value, dtype=np.float64, count=self.form.num_rows)
+        result.x = x
+        result.row_activity = activity
+        result.objective = (float(info.objective_function_value) if raw.name != "kModelEmpty"
+                            else self.form.constant)
+        if self._lp and int(info.dual_solution_status) == 2:
+            row_dual = np.fromiter(solution.row_dual, dtype=np.float64, count=self.form.num_rows)
+            result.row_dual = row_dual
+            reduced_cost = self.form.c - self.form.A.T @ row_dual
+            reduced_cost[np.abs(reduced_cost) <= 1e-12 * (1.0 + np.abs(self.form.c))] = 0.0
+            result.reduced_cost = reduced_cost
+        if self.form.is_mip:
+            result.mip_bound = float(info.mip_dual_bound)
+            result.mip_gap = float(info.mip_gap)
+        residuals = None
+        if self.verify and result.status is SolveStatus.OPTIMAL and self.form.Q is None:
+            residuals = check_optimality(self.form, x, activity, result.row_dual, result.reduced_cost,
+                                         result.objective, self.tolerances)
+        return result, residuals
+
+    # analysis -------------------------------------------------------------------------------
+    def ranging(self) -> Ranging:
+        """HiGHS's ranging of the last optimal LP solve as arrays (see :class:`Ranging`)."""
+        if not self._lp:
+            raise SensitivityError("ranging exists for LPs only; fix the integer variables first")
+        status, ranging = self._highs.getRanging()
+        if status == highspy.HighsStatus.kError or not ranging.valid:
+            raise SensitivityError("HiGHS has no ranging for this solve: it needs an optimal simplex basis "
+                                   "(solve the LP to optimality first)")
+        n, m = self.form.num_cols, self.form.num_rows
+        return Ranging(*(_ranging_record(getattr(ranging, part), size) for part, size in (
+            ("col_cost_dn", n), ("col_cost_up", n), ("col_bound_dn", n), ("col_bound_up", n),
+            ("row_bound_dn", m), ("row_bound_up", m))))
+
+    def iis(self, irreducible: bool = True) -> Iis:
+        """An irreducible infeasible subset of an infeasible LP (``getIis``).
+
+        ``irreducible=False`` asks only for HiGHS's cheaper, possibly larger, subset.
+        """
+        strategy = int(highspy._core.IisStrategy.kIisStrategyFromLp)
+        if irreducible:
+            strategy |= int(highspy._core.IisStrategy.kIisStrategyIrreducible)
+        h = self._highs
+        _, previous = h.getOptionValue("iis_strategy")
+        h.setOptionValue("iis_strategy", strategy)
+        try:
+            status, iis = h.getIis()
+        finally:
+            h.setOptionValue("iis_strategy", previous)
+        if status == highspy.HighsStatus.kError:
+            raise SensitivityError("HiGHS could not compute an infeasible subset for this model")
+        return Iis(rows=np.asarray(iis.row_index_, dtype=np.int64),
+                   row_bounds=[_IIS_BOUND.get(int(b), str(b)) for b in iis.row_bound_],
+                   cols=np.asarray(iis.col_index_, dtype=np.int64),
+                   col_bounds=[_IIS_BOUND.get(int(b), str(b)) for b in iis.col_bound_],
+                   irreducible=irreducible, valid=bool(iis.valid_))
+
+    def feasibility_relaxation(self, row_penalty: Any = 1.0, col_lower_penalty: Any = -1.0,
+                               col_upper_penalty: Any = -1.0) -> Relaxation:
+        """Smallest weighted violation of bounds that makes the model feasible (HiGHS's elastic LP).
+
+        Penalties are per unit of violation: a number for all rows (columns) or
+        an array; a negative penalty keeps that bound hard.  The model itself is
+        not changed; the next :meth:`solve` is cold.
+        """
+        rows = np.broadcast_to(np.asarray(row_penalty, dtype=np.float64), (self.form.num_rows,))
+        lows = np.broadcast_to(np.asarray(col_lower_penalty, dtype=np.float64), (self.form.num_cols,))
+        ups = np.broadcast_to(np.asarray(col_upper_penalty, dtype=np.float64), (self.form.num_cols,))
+        h = self._highs
+        status = h.feasibilityRelaxation(-1.0, -1.0, -1.0, np.ascontiguousarray(lows),
+                                         np.ascontiguousarray(ups), np.ascontiguousarray(rows))
+        self._solved = False
+        # The solution is of the original model (so marked infeasible); the objective is the penalty.
+        info = h.getInfo()
+        penalty = float(info.objective_function_value)
+        solution = h.getSolution()
+        feasible = bool(solution.value_valid) and np.isfinite(penalty) and abs(penalty) < highspy.kHighsInf
+        h.clearSolver()
+        if status == highspy.HighsStatus.kError:
+            return Relaxation(SolveStatus.ERROR, float("nan"), None, None, None, None)
+        if not feasible:
+            return Relaxation(SolveStatus.INFEASIBLE, float("inf"), None, None, None, None)
+        x = np.asarray(solution.col_value, dtype=np.float64)
+        activity = np.asarray(solution.row_value, dtype=np.float64)
+        form = self.form
+        row_violation = np.maximum(np.maximum(form.row_lower - activity, activity - form.row_upper), 0.0)
+        col_violation = np.maximum(np.maximum(form.col_lower - x, x - form.col_upper), 0.0)
+        return Relaxation(SolveStatus.OPTIMAL, penalty, x, activity, row_violation, col_violation)
