@@ -45,6 +45,7 @@ _LAZY: dict[str, str] = {
     "Provision": "opt_model.resources", "Resource": "opt_model.resources",
     "Result": "opt_model.result",
     "load_spec": "opt_model.spec", "loads_spec": "opt_model.spec", "to_spec": "opt_model.spec",
+    "define_unit": "opt_model.spec.units",
     "Variable": "opt_model.variables", "VarKind": "opt_model.variables",
     "SolveStatus": "solvers.status",
 }
@@ -91,12 +92,14 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from opt_model.resources import Provision, Resource
     from opt_model.result import Result
     from opt_model.spec import load_spec, loads_spec, to_spec
+    from opt_model.spec.units import define_unit
     from opt_model.variables import Variable, VarKind
     from solvers.status import SolveStatus
 
 
 __all__ = [
-    "__version__", "ConstraintBlock", "ConstraintDef", "ConvexExpression", "data", "Dim", "entropy", "exp",
+    "__version__", "ConstraintBlock", "ConstraintDef", "ConvexExpression", "data", "define_unit", "Dim",
+    "entropy", "exp",
     "flow_conservation", "InputFileError", "LabeledArray", "LifecycleReport", "LinearExpression",
     "load_spec", "loads_spec", "log", "log_sum_exp", "Model", "ModelError", "Network", "norm2", "Objective",
     "OptModelError", "Provision", "quad_form", "QuadraticExpression", "quicksum", "Resource", "Result",

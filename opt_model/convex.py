@@ -287,6 +287,7 @@ def _aux_name(model: Model, name: str, kind: str, index: int) -> str:
     while candidate in model.variables or candidate in model.constraints or candidate in model.resources:
         counter += 1
         candidate = f"{base}{counter}"
+    model.metadata.setdefault("auxiliary", []).append(candidate)  # hidden from the user's listings
     return candidate
 
 

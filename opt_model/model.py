@@ -178,6 +178,9 @@ class Model:
         provisioned = None
         provision_price = None
         if provision is not None:
+            if (np.asarray(getattr(provision.min, "values", provision.min), dtype=np.float64) < 0).any():
+                raise ModelError(f"provision min of resource {name!r} is negative; capacity bought cannot be "
+                                 "negative")
             provisioned = self.add_variables(f"{name}_provisioned", dims_t, lb=provision.min, ub=provision.max,
                                              integer=provision.integer)
             provision_price = resource_data(provision.price, dims_t, f"provision price of {name}",
@@ -188,13 +191,23 @@ class Model:
         return resource
 
     # objective ------------------------------------------------------------------------
-    def minimize(self, expr: Any) -> None:
-        """Set the objective to minimise ``expr`` (a scalar linear or quadratic expression)."""
-        self._set_objective(expr, "minimize")
+    def minimize(self, expr: Any, *, unit: str | None = None) -> None:
+        """Set the objective to minimise ``expr`` (a scalar linear or quadratic expression).
 
-    def maximize(self, expr: Any) -> None:
-        """Set the objective to maximise ``expr``."""
+        ``unit`` (e.g. ``"USD"``) is how results and reports label the objective
+        (``result.objective_unit``); it is not converted.
+        """
+        self._set_objective(expr, "minimize")
+        self._set_objective_unit(unit)
+
+    def maximize(self, expr: Any, *, unit: str | None = None) -> None:
+        """Set the objective to maximise ``expr``; ``unit`` labels it as in :meth:`minimize`."""
         self._set_objective(expr, "maximize")
+        self._set_objective_unit(unit)
+
+    def _set_objective_unit(self, unit: str | None) -> None:
+        if unit is not None:
+            self.metadata["objective_unit"] = str(unit)
 
     def _set_objective(self, expr: Any, sense: str) -> None:
         if isinstance(expr, ConvexExpression):

@@ -54,6 +54,13 @@ class Result:
         return self.backend.objective
 
     @property
+    def objective_unit(self) -> str:
+        """The objective's unit (``"USD"``), from ``Model.minimize(..., unit=)`` or the spec; ``""`` if none."""
+        unit = self.model.metadata.get("objective_unit")
+        text = "" if unit is None else str(unit).strip()
+        return "" if text in ("1", "dimensionless") else text
+
+    @property
     def solver(self) -> str:
         return self.backend.solver
 
@@ -67,6 +74,70 @@ class Result:
 
     def __repr__(self) -> str:
         return f"<Result {self.status.value} objective={self.objective:.10g} solver={self.solver}>"
+
+    def to_text(self, max_variables: int = 20) -> str:
+        """Readable summary (what ``print(result)`` shows): status, objective, resources, nonzero variables."""
+        from opt_model.formatting import format_number, text_table
+
+        unit = f" {self.objective_unit}" if self.objective_unit else ""
+        lines = [f"{self.model.name or 'model'}: {self.status.value}, objective {format_number(self.objective, 10)}"
+                 f"{unit} ({self.solver})"]
+        if not self.has_solution:
+            return lines[0] + "\n"
+        resources = self._resource_rows()
+        if resources:
+            lines += ["", "Resources", self._resource_text(resources).rstrip()]
+        nonzero = [(name, value) for name, value in self.variable_values().items()
+                   if abs(value) > 1e-9 and name in self.user_variable_names()]
+        if nonzero:
+            more = f", first {max_variables} shown" if len(nonzero) > max_variables else ""
+            lines += ["", f"Variables (nonzero: {len(nonzero)}{more})",
+                      text_table([list(item) for item in nonzero[:max_variables]], ["variable", "value"]).rstrip()]
+        return "\n".join(lines) + "\n"
+
+    __str__ = to_text
+
+    def _repr_html_(self) -> str:
+        from opt_model.formatting import format_number, html_table
+
+        unit = f" {self.objective_unit}" if self.objective_unit else ""
+        parts = [f"<div><b>{self.model.name or 'model'}</b>: {self.status.value}, objective "
+                 f"{format_number(self.objective, 10)}{unit} ({self.solver})"]
+        if self.has_solution:
+            resources = self._resource_rows()
+            if resources:
+                provisioned = any(r["bought"] for r in resources)
+                head = ["resource", "unit", "usage", "capacity", *(["bought", "total"] if provisioned else []),
+                        "util %", "shadow price"]
+                parts.append(html_table([[r["name"], r["unit"], r["value"], r["capacity"],
+                                          *([r["bought"], r["total_capacity"]] if provisioned else []),
+                                          r["utilisation_pct"], r["shadow_price"]] for r in resources], head))
+            nonzero = [[name, value] for name, value in self.variable_values().items()
+                       if abs(value) > 1e-9 and name in self.user_variable_names()]
+            parts.append(html_table(nonzero[:50], ["variable", "value"]))
+        return "".join(parts) + "</div>"
+
+    def _resource_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for record in self.resource_table().to_dict(orient="records"):
+            name = f"{record['resource']}[{record['label']}]" if record["label"] else record["resource"]
+            rows.append({"name": name, "unit": record["unit"], "value": record["usage"],
+                         "capacity": record["base_capacity"], "bought": record["bought"],
+                         "total_capacity": record["capacity"], "utilisation_pct": record["utilisation_pct"],
+                         "shadow_price": record["shadow_price"]})
+        return rows
+
+    @staticmethod
+    def _resource_text(rows: list[dict[str, Any]]) -> str:
+        from opt_model.formatting import resource_text_table
+        return resource_text_table(rows)
+
+    def user_variable_names(self) -> set[str]:
+        """Names of the columns of the user's variables (not auxiliary ones added for cones)."""
+        names = self.compiled.form.column_names().names()
+        hidden = set(self.model.metadata.get("auxiliary", ()))
+        user = {var.name for var in self.model.variables.values() if var.name not in hidden}
+        return {name for name in names if name.split("[", 1)[0] in user}
 
     # values ------------------------------------------------------------------------------
     def _x(self) -> np.ndarray:
@@ -157,22 +228,31 @@ class Result:
         return self.value(res.provisioned + res.capacity)
 
     def resource_table(self) -> pd.DataFrame:
-        """One row per resource and label: usage, capacity, utilisation %, shadow price."""
+        """One row per resource and label: usage, capacity, utilisation %, shadow price.
+
+        ``capacity`` is the total available (base plus bought); ``base_capacity`` and ``bought`` split
+        it for resources whose capacity can be provisioned (``bought`` is 0 otherwise).
+        """
         import pandas as pd
 
         records = []
         for name, res in self.model.resources.items():
             used = np.asarray(_values(self.usage(name)), dtype=float).reshape(-1)
             cap = np.asarray(_values(self.capacity(name)), dtype=float).reshape(-1)
+            base = np.broadcast_to(np.asarray(_values(res.capacity), dtype=float).reshape(-1), used.shape)
+            bought = (np.asarray(_values(self.value(res.provisioned)), dtype=float).reshape(-1)
+                      if res.provisioned is not None else np.zeros(used.shape))
             duals = (np.asarray(_values(self.dual(name)), dtype=float).reshape(-1)
                      if self.backend.row_dual is not None else np.full(used.shape, np.nan))
             labels = _label_strings(res.dims, used.size)
             for k in range(used.size):
                 util = 100.0 * used[k] / cap[k] if cap[k] not in (0.0, np.inf) else np.nan
                 records.append({"resource": name, "label": labels[k], "unit": res.unit, "usage": used[k],
-                                "capacity": cap[k], "utilisation_pct": util, "shadow_price": duals[k]})
+                                "capacity": cap[k], "utilisation_pct": util, "shadow_price": duals[k],
+                                "base_capacity": float(base[k]), "bought": float(bought[k])})
         return pd.DataFrame.from_records(records, columns=["resource", "label", "unit", "usage", "capacity",
-                                                           "utilisation_pct", "shadow_price"])
+                                                           "utilisation_pct", "shadow_price", "base_capacity",
+                                                           "bought"])
 
     def sensitivity(self, **options: Any) -> Any:
         """Local sensitivity report (see :func:`opt_model.sensitivity.sensitivity_report`)."""
@@ -241,3 +321,4 @@ def _label_strings(dims: tuple[Any, ...], size: int) -> list[str]:
     grids = np.meshgrid(*[d.labels.astype(str) for d in dims], indexing="ij")
     flat = [g.ravel() for g in grids]
     return [",".join(parts) for parts in zip(*flat)]
+

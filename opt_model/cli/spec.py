@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from opt_model.errors import InputFileError, ModelError, SpecError
+from opt_model.formatting import plural
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -76,8 +77,8 @@ def _summary(spec: str) -> str:
     except ModelError as error:
         raise SpecError(f"the model does not compile: {error}", spec, 1, 1) from None
     kind = form.problem_class.value
-    return (f"{spec}: valid {kind} '{model.name}': {form.num_cols} variables, {form.num_rows} constraint rows, "
-            f"{len(model.resources)} resources")
+    return (f"{spec}: valid {kind} '{model.name}': {plural(form.num_cols, 'variable')}, "
+            f"{plural(form.num_rows, 'constraint row')}, {plural(len(model.resources), 'resource')}")
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from opt_model.formatting import plural
+
 if TYPE_CHECKING:
     from opt_model.lifecycle.report import LifecycleReport
 
@@ -130,7 +132,7 @@ def _about(report: LifecycleReport) -> list[Block]:
                  for r in model.resources.values()]
     if resources:
         blocks.append(Block("table", headers=["resource", "unit", "per", "priced", "can buy more"], rows=resources))
-    constraints = [f"{name} ({block.size} rows)" for name, block in model.constraints.items()]
+    constraints = [f"{name} ({plural(block.size, 'row')})" for name, block in model.constraints.items()]
     if constraints:
         blocks.append(Block("text", "Other constraints: " + ", ".join(constraints) + "."))
     return blocks
@@ -146,7 +148,8 @@ def _baseline(report: LifecycleReport) -> list[Block]:
              ["wall time (isolated run, loading included)", f"{fmt(b.wall_time_s, 3)} s" if b.wall_time_s else "-"],
              ["peak memory (isolated run)", f"{fmt(b.peak_memory_mb, 4)} MiB" if b.peak_memory_mb else "-"],
              ["problem class", b.problem_class],
-             ["size", f"{b.rows} rows, {b.columns} columns ({b.integers} integer), {b.nonzeros} nonzeros"]]
+             ["size", f"{plural(b.rows, 'row')}, {plural(b.columns, 'column')} ({b.integers} integer), "
+                      f"{plural(b.nonzeros, 'nonzero')}"]]
     if b.expected_objective is not None or b.expected_status:
         expected = fmt(b.expected_objective, 10) if b.expected_objective is not None else b.expected_status
         verdict = "matches" if b.matches_expected else "DOES NOT match"
@@ -223,7 +226,7 @@ def _analysis(report: LifecycleReport) -> list[Block]:
             rows = [row[:3] + row[4:] for row in rows]
         blocks.append(Block("table", headers=headers, rows=rows))
         if len(a.table) > 60:
-            blocks.append(Block("text", f"({len(a.table) - 60} more rows in lifecycle.json)"))
+            blocks.append(Block("text", f"({plural(len(a.table) - 60, 'more row')} in lifecycle.json)"))
         blocks.append(Block("text", "A shadow price is the change of the optimal objective per unit of extra "
                             "capacity; it holds while the capacity stays in the allowable range. Where the optimum "
                             "is degenerate, adding and removing capacity have different prices (left, right)."))

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opt_model.formatting import format_number, json_ready, to_json
+from opt_model.formatting import Readable, format_number, json_ready, plural, to_json
 from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.implementation import Implementation
@@ -39,7 +39,7 @@ def _with_unit(value: Any, unit: str, digits: int = 6) -> str:
 
 
 @dataclass
-class LifecycleReport:
+class LifecycleReport(Readable):
     """The outcome of :func:`~opt_model.lifecycle.lifecycle`, phase by phase.
 
     ``baseline``, ``analysis``, ``strategy``, ``implementation`` and
@@ -103,7 +103,7 @@ class LifecycleReport:
         text += f" with {b.solver} in {_fmt(b.solve_time_s, 3)} s"
         if b.wall_time_s is not None:
             text += f" ({_fmt(b.wall_time_s, 3)} s isolated, peak memory {_fmt(b.peak_memory_mb, 4)} MiB)"
-        text += f"; {b.rows} rows x {b.columns} columns, {b.nonzeros} nonzeros"
+        text += f"; {plural(b.rows, 'row')} x {plural(b.columns, 'column')}, {plural(b.nonzeros, 'nonzero')}"
         if b.integers:
             text += f", {b.integers} integer"
         if b.matches_expected is not None:

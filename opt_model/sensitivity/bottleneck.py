@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opt_model.formatting import Readable
 from opt_model.sensitivity.problem import EQ, LE, RANGE
 from opt_model.sensitivity.report import SensitivityReport, _num, sensitivity_report
 
@@ -23,7 +24,7 @@ TABLE_COLUMNS = ["name", "group", "label", "unit", "kind", "activity", "capacity
 
 
 @dataclass
-class BottleneckReport:
+class BottleneckReport(Readable):
     """Resources and constraints ranked by what relaxing them is worth.
 
     ``table`` has one row per constraint (binding first, best gain first);

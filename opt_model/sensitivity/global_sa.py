@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.errors import ModelError, SolverNotAvailableError
+from opt_model.formatting import Readable
 from opt_model.sensitivity.engine import ScenarioResults, run_scenarios
 from opt_model.sensitivity.outputs import Output, resolve_outputs
 from opt_model.sensitivity.plan import build_plan
@@ -30,7 +31,7 @@ UNIT_MARGIN = 1e-3
 
 
 @dataclass
-class GlobalSensitivity:
+class GlobalSensitivity(Readable):
     """Indices per output (``"objective"`` and each chosen output) as DataFrames indexed by factor."""
 
     method: str

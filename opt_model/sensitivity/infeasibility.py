@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from opt_model.errors import ModelError
+from opt_model.formatting import Readable
 from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
 from solvers import SolveStatus
 
@@ -82,7 +83,7 @@ class Fix:
 
 
 @dataclass
-class InfeasibilityReport:
+class InfeasibilityReport(Readable):
     """IIS and relaxations of an infeasible model (``feasible=True`` when there is nothing to diagnose)."""
 
     feasible: bool

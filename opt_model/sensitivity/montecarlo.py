@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.errors import ModelError
+from opt_model.formatting import Readable
 from opt_model.sensitivity.engine import ScenarioResults, run_scenarios, solve_nominal
 from opt_model.sensitivity.outputs import Output, resolve_outputs
 from opt_model.sensitivity.plan import build_plan
@@ -29,7 +30,7 @@ from solvers import Sense
 
 
 @dataclass
-class RobustnessReport:
+class RobustnessReport(Readable):
     """The outcome of :func:`robustness`; ``samples`` has one row per scenario."""
 
     scenarios: int

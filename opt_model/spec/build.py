@@ -50,8 +50,10 @@ from opt_model.spec.units import (
     CURRENCIES,
     Unit,
     UnitError,
+    define_unit,
     dimensionless,
     factor,
+    infinity_word,
     is_plain,
     parse_quantity,
     parse_unit,
@@ -378,6 +380,24 @@ class SpecBuilder(BaseScope):
                 if section_name != "constraints":
                     self.defs[name] = definition
 
+    # units of the spec's own ----------------------------------------------------------------------
+    def build_units(self) -> None:
+        """Define the ``units:`` section's units (before anything that may use them)."""
+        section = self.doc.get("units")
+        if isinstance(section, SpecList):
+            items = [(str(text), None, section.item_loc(k)) for k, text in enumerate(section)]
+        elif isinstance(section, SpecMap):
+            items = [(str(name), None if ref is None else str(ref), section.value_loc(name))
+                     for name, ref in section.items()]
+        else:
+            return
+        for text, reference, loc in items:
+            with self.item(loc):
+                try:
+                    define_unit(text, reference)
+                except UnitError as error:
+                    raise loc.error(f"units: {error}") from None
+
     # csv pre-pass -----------------------------------------------------------------------------
     def declare_csv_columns(self) -> None:
         for name, raw in self.section("dims").items():
@@ -452,8 +472,13 @@ class SpecBuilder(BaseScope):
 
     # numeric fields -------------------------------------------------------------------------------
     def numeric(self, raw: Any, loc: Loc, unit: Unit, dims: tuple[Dim, ...] | None, what: str,
-                allow_inf: bool = False) -> Value:
-        """A numeric field (number, quantity, data expression or label mapping) in ``unit``."""
+                allow_inf: bool = False, unbounded: float | None = None) -> Value:
+        """A numeric field (number, quantity, data expression or label mapping) in ``unit``.
+
+        ``inf``/``-inf`` are numbers; ``unbounded`` is what ``null`` in a label mapping means.
+        """
+        if isinstance(raw, str) and raw.strip() not in self.defs and infinity_word(raw) is not None:
+            raw = infinity_word(raw)
         if is_number(raw):
             number = float(raw)
             if math.isnan(number) or (math.isinf(number) and not allow_inf):
@@ -465,7 +490,7 @@ class SpecBuilder(BaseScope):
         else:
             target = dims if dims else infer_dims(raw, list(self.dims.values()), loc, what)
             target = target[:_mapping_depth(raw)] if dims is None else target
-            array, found = table_from_mapping(raw, target, None, None, what)
+            array, found = table_from_mapping(raw, target, None, None, what, unbounded=unbounded)
             value = self.convert(Value("data", LabeledArray(array, target), found or dimensionless(), target),
                                  unit, loc, what)
         if dims is not None:
@@ -504,7 +529,7 @@ class SpecBuilder(BaseScope):
         for key, default in (("lower", 0.0), ("upper", None)):
             if key in raw and raw[key] is not None:
                 value = self.numeric(raw[key], raw.value_loc(key), unit, dims, f"{key} bound of {name!r}",
-                                     allow_inf=True)
+                                     allow_inf=True, unbounded=-np.inf if key == "lower" else np.inf)
                 bounds.append(_expand(value, dims))
             else:
                 bounds.append(-np.inf if key == "lower" and key in raw else default)
@@ -616,6 +641,7 @@ class SpecBuilder(BaseScope):
         from opt_model.spec.network import build_networks, network_dims
         from opt_model.spec.objectives import build_objective
 
+        self.build_units()
         self.declare_csv_columns()
         self.build_dims()
         self.network_names = network_dims(self)

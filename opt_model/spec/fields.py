@@ -28,7 +28,7 @@ from opt_model.dims import Dim, dims_text
 from opt_model.errors import SpecError
 from opt_model.spec.evaluate import suggestion
 from opt_model.spec.loader import Loc, SpecList, SpecMap
-from opt_model.spec.units import Unit, UnitError, factor, parse_quantity, unit_text
+from opt_model.spec.units import Unit, UnitError, factor, infinity_word, parse_quantity, unit_text
 
 
 def label_text(label: Any) -> str:
@@ -50,6 +50,9 @@ def entry_value(raw: Any, unit: Unit | None, loc: Loc, what: str) -> tuple[float
             raise loc.error(f"{what} is NaN; give a number")
         return value, unit
     if isinstance(raw, str):
+        infinite = infinity_word(raw)
+        if infinite is not None:  # a bare 'inf' fits any unit
+            return infinite, unit
         try:
             magnitude, found = parse_quantity(raw)
         except UnitError as error:
@@ -78,22 +81,46 @@ def infer_dims(mapping: Any, dims: Sequence[Dim], loc: Loc, what: str) -> tuple[
     result: list[Dim] = []
     level: Any = mapping
     while isinstance(level, dict) and level:
-        keys = {label_text(k) for k in level}
+        keys = {label_text(k) for k in level} - {DEFAULT_KEY}
+        if not keys:
+            break
         candidates = [d for d in dims if d not in result and keys <= set(d.index)]
         if len(candidates) != 1:
             reason = "several dimensions" if candidates else "no dimension"
             raise loc.error(f"{what}: the labels {sorted(keys)[:4]} match {reason}; give 'dims: [...]'")
         result.append(candidates[0])
-        level = next(iter(level.values()))
+        level = next(value for key, value in level.items() if label_text(key) != DEFAULT_KEY
+                     or DEFAULT_KEY in candidates[0].index)
     return tuple(result)
 
 
+DEFAULT_KEY = "default"
+"""In a label mapping, the key whose value fills every label not given (unless ``default`` is a label)."""
+
+
 def table_from_mapping(mapping: Any, dims: Sequence[Dim], unit: Unit | None, default: float | None,
-                       what: str) -> tuple[np.ndarray, Unit | None]:
-    """Values over ``dims`` from a (nested) mapping ``{label: value}``; ``default`` fills gaps."""
+                       what: str, unbounded: float | None = None) -> tuple[np.ndarray, Unit | None]:
+    """Values over ``dims`` from a (nested) mapping ``{label: value}``; ``default`` fills gaps.
+
+    A ``default`` key at any level of the mapping fills the labels of that level that are not
+    given (a nested ``default`` wins over an outer one; ``default`` as a real label of the dim stays
+    a label). ``unbounded`` is what ``null`` means (``inf`` for an upper bound); without it ``null``
+    is an error.
+
+    Example
+    -------
+    >>> from opt_model.dims import Dim
+    >>> toy = Dim("toy", ["soldier", "train", "doll"])
+    >>> table_from_mapping({"soldier": 40, "default": "inf"}, (toy,), None, None, "upper")[0].tolist()
+    [40.0, inf, inf]
+    >>> table_from_mapping({"soldier": 40, "train": None, "doll": 5}, (toy,), None, None, "upper",
+    ...                    unbounded=float("inf"))[0].tolist()
+    [40.0, inf, 5.0]
+    """
     array = np.full(tuple(len(d) for d in dims), np.nan)
     errors: list[SpecError] = []
     filled = np.zeros(array.shape, dtype=bool)
+    defaults: list[tuple[tuple[int, ...], float]] = []
 
     def walk(level: Any, depth: int, prefix: tuple[int, ...]) -> None:
         nonlocal unit
@@ -101,6 +128,13 @@ def table_from_mapping(mapping: Any, dims: Sequence[Dim], unit: Unit | None, def
             loc = level.key_loc(key) if isinstance(level, SpecMap) else Loc("<spec>", 0, 0)
             value_loc = level.value_loc(key) if isinstance(level, SpecMap) else loc
             try:
+                if label_text(key) == DEFAULT_KEY and DEFAULT_KEY not in dims[depth].index:
+                    if isinstance(item, dict):
+                        raise value_loc.error(f"{what}: 'default' must be one value, not a mapping")
+                    fill, unit = (unbounded, unit) if item is None and unbounded is not None else \
+                        entry_value(item, unit, value_loc, f"default of {what}")
+                    defaults.append((prefix, fill))
+                    continue
                 position = _label_position(dims[depth], key, loc, what)
                 if depth + 1 < len(dims):
                     if not isinstance(item, dict):
@@ -111,7 +145,13 @@ def table_from_mapping(mapping: Any, dims: Sequence[Dim], unit: Unit | None, def
                 if isinstance(item, dict):
                     raise value_loc.error(f"{what}[{label_text(key)}] must be a value: the dims are only "
                                           f"{dims_text(dims)}")
-                value, unit = entry_value(item, unit, value_loc, f"{what}[{label_text(key)}]")
+                if item is None:
+                    if unbounded is None:
+                        raise value_loc.error(f"{what}[{label_text(key)}] is null; give a number (null means "
+                                              "'no bound' only in bounds and capacities)")
+                    value = unbounded
+                else:
+                    value, unit = entry_value(item, unit, value_loc, f"{what}[{label_text(key)}]")
                 array[(*prefix, position)] = value
                 filled[(*prefix, position)] = True
             except SpecError as error:
@@ -123,13 +163,18 @@ def table_from_mapping(mapping: Any, dims: Sequence[Dim], unit: Unit | None, def
     walk(mapping, 0, ())
     if errors:
         raise SpecError.combine(errors)
+    for prefix, fill in sorted(defaults, key=lambda item: len(item[0])):  # outer first, inner wins
+        gap = ~filled[prefix]
+        array[prefix][gap] = fill
+    for prefix, _fill in defaults:
+        filled[prefix] = True
     if not filled.all():
         if default is None:
             missing = np.argwhere(~filled)[0]
             labels = ", ".join(f"{d.name}={d.labels[p]}" for d, p in zip(dims, missing))
             loc = mapping.loc if isinstance(mapping, SpecMap) else Loc("<spec>", 0, 0)
             raise loc.error(f"{what} has no value for [{labels}] ({int((~filled).sum())} missing); give every "
-                            "label a value or set 'default'")
+                            "label a value or add 'default: VALUE' to the mapping (e.g. 'default: inf')")
         array[~filled] = default
     return array, unit
 

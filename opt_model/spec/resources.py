@@ -47,7 +47,7 @@ def resource_info(builder: SpecBuilder, definition: Definition) -> ResourceInfo:
     explicit = builder.dim_list(raw["dims"], raw.value_loc("dims"), f"resource {name!r}") if "dims" in raw else None
     if "capacity" in raw:
         capacity = builder.numeric(raw["capacity"], raw.value_loc("capacity"), unit, explicit,
-                                   f"capacity of resource {name!r}", allow_inf=True)
+                                   f"capacity of resource {name!r}", allow_inf=True, unbounded=np.inf)
     elif "provision" in raw:
         capacity = Value("number", 0.0, unit, ())
     else:
@@ -125,9 +125,17 @@ def create_resource(builder: SpecBuilder, definition: Definition) -> Any:
         fields: dict[str, Any] = {"integer": bool(spec.get("integer", False))}
         for key in ("min", "max"):
             if key in spec:
-                fields[key] = _labelled(builder.numeric(spec[key], spec.value_loc(key), info.unit, info.dims,
-                                                        f"provision {key} of resource {name!r}", allow_inf=True),
-                                        info.dims)
+                value = builder.numeric(spec[key], spec.value_loc(key), info.unit, info.dims,
+                                        f"provision {key} of resource {name!r}", allow_inf=True,
+                                        unbounded=np.inf if key == "max" else None)
+                amounts = np.asarray(value.obj.values if value.kind == "data" else value.obj, dtype=np.float64)
+                if (amounts < 0).any():
+                    k = int(np.flatnonzero(amounts.ravel() < 0)[0])
+                    where = value.obj.label_of(k) if value.kind == "data" else ""
+                    raise spec.value_loc(key).error(
+                        f"provision {key} of resource {name!r}{where} is {amounts.ravel()[k]:g}; capacity bought "
+                        "cannot be negative (a negative amount would sell capacity)")
+                fields[key] = _labelled(value, info.dims)
         if "price" in spec:
             fields["price"] = price(builder, name, spec["price"], spec.value_loc("price"), info, "provision price")
         provision = Provision(**fields)

@@ -32,13 +32,16 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 _NUMBER_OR_TEXT = {"type": ["number", "string"]}
 _NUMERIC = {
-    "description": "A number (in the field's unit), a quantity or expression over data ('64 GiB', "
-                   "'2 * base'), or a mapping from labels to such values (nested for several dims).",
+    "description": "A number (in the field's unit; 'inf', '-inf' and '.inf' are numbers), a quantity or "
+                   "expression over data ('64 GiB', '2 * base'), or a mapping from labels to such values (nested "
+                   "for several dims; a 'default' key fills the labels not given; null means no bound in bounds "
+                   "and capacities).",
     "x-expected": "a number, a quantity string like '64 GiB', a data expression, or a mapping of labels to values",
     "anyOf": [
         {"type": "number"},
         {"type": "string", "minLength": 1},
-        {"type": "object", "additionalProperties": {"$ref": "#/$defs/numeric"}, "minProperties": 1},
+        {"type": "object", "minProperties": 1,
+         "additionalProperties": {"anyOf": [{"$ref": "#/$defs/numeric"}, {"type": "null"}]}},
     ],
 }
 _LABEL = {"type": ["string", "integer", "number"]}
@@ -63,6 +66,17 @@ SCHEMA: dict[str, Any] = {
         "version": {"const": SPEC_VERSION, "description": "Spec format version; must be 1."},
         "name": {"type": "string", "description": "Model name."},
         "description": {"type": "string"},
+        "units": {
+            "description": "Units of your own: a list of definitions ('case', 'agent = [count]', "
+                           "'crate = 12 bottle') or a mapping name -> definition (null: a count of its own).",
+            "x-expected": "a list of unit definitions like 'case' or 'crate = 12 bottle', or a mapping of names "
+                          "to definitions",
+            "anyOf": [
+                {"type": "array", "items": {"type": "string", "minLength": 1}},
+                {"type": "object", "propertyNames": {"pattern": NAME_PATTERN},
+                 "additionalProperties": {"type": ["string", "number", "null"]}},
+            ],
+        },
         "dims": {
             "type": "object",
             "description": "Sets of labels, by name.",

@@ -14,8 +14,13 @@ Differences from pint's default registry:
 * ``vCPU`` (alias ``vcpu``) and ``GPU`` (alias ``gpu``) are units of their own
   dimensions.
 
+Numbers may be infinite: ``inf``, ``-inf``, ``.inf`` (YAML's spelling) and ``infinity``,
+with or without a unit (``inf GiB``).
+
 Example
 -------
+>>> parse_quantity("-inf h")[0]
+-inf
 >>> magnitude, unit = parse_quantity("512 MiB")
 >>> magnitude * factor(unit, parse_unit("GiB"))
 0.5
@@ -36,7 +41,9 @@ _EXTRA_DEFINITIONS = [
     "vCPU = [cpu] = _ = vcpu",
     "GPU = [gpu] = _ = gpu",
 ]
-_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
+_QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?\.?(?:inf|infinity)\b)\s*(.*?)\s*$",
+                       re.IGNORECASE)
+_INFINITY = re.compile(r"^\s*([-+]?)\.?(?:inf|infinity)\s*$", re.IGNORECASE)
 
 
 class UnitError(ValueError):
@@ -61,6 +68,63 @@ def registry() -> Any:
     for definition in _EXTRA_DEFINITIONS:
         ureg.define(definition)
     return ureg
+
+
+_USER_UNITS: dict[str, str] = {}
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def define_unit(definition: str, reference: str | None = None) -> Unit:
+    """Define a unit of your own for specs and the Python API; returns it.
+
+    ``define_unit("case")`` makes ``case`` a count with a dimension of its own (``[case]``), so
+    cases cannot be mixed up with agents or tickets; ``define_unit("agent = [count]")`` names the
+    dimension; ``define_unit("crate = 12 bottle")`` (or ``define_unit("crate", "12 bottle")``) is
+    a multiple of a known unit and converts to it. Units are process-wide: defining the same name
+    again the same way is harmless, differently (or over a built-in unit) is a :class:`UnitError`.
+
+    Example
+    -------
+    >>> _ = define_unit("bottle"); _ = define_unit("crate = 12 bottle")
+    >>> factor(parse_unit("crate"), parse_unit("bottle"))
+    12.0
+    >>> compatible(parse_unit("bottle"), parse_unit("h"))
+    False
+    """
+    text = definition.strip()
+    if reference is None and "=" in text:
+        text, reference = (part.strip() for part in text.split("=", 1))
+    name = text
+    if not _NAME.match(name):
+        raise UnitError(f"{name!r} cannot be a unit name: use letters, digits and _, starting with a letter")
+    reference = (reference or "").strip() or f"[{name}]"
+    if reference.startswith("["):
+        if not re.fullmatch(r"\[[A-Za-z_][A-Za-z0-9_]*\]", reference):
+            raise UnitError(f"unit {name!r}: {reference!r} is not a dimension; write it like '[count]'")
+    else:
+        try:
+            parse_quantity(reference)  # the units it refers to must exist
+        except UnitError as error:
+            raise UnitError(f"unit {name!r}: {error}") from None
+    normalized = f"{name} = {reference}"
+    previous = _USER_UNITS.get(name)
+    if previous is not None:
+        if previous != normalized:
+            raise UnitError(f"unit {name!r} is already defined as {previous!r}; units are shared by the whole "
+                            "process, so give this one another name")
+        return parse_unit(name)
+    ureg = registry()
+    if name in ureg:
+        raise UnitError(f"{name!r} is already a unit ({ureg.get_name(name)}, {describe_dimension(ureg.Unit(name))}); "
+                        "use it as it is or choose another name")
+    ureg.define(normalized)
+    _USER_UNITS[name] = normalized
+    return parse_unit(name)
+
+
+def user_units() -> dict[str, str]:
+    """The units defined with :func:`define_unit` in this process, name -> definition."""
+    return dict(_USER_UNITS)
 
 
 def dimensionless() -> Unit:
@@ -95,7 +159,22 @@ def parse_quantity(text: str) -> tuple[float, Unit]:
     match = _QUANTITY.match(text)
     if not match:
         raise UnitError(f"{text!r} is not a number with a unit (write it like '16 GiB' or '0.12 USD/kWh')")
-    return float(match.group(1)), parse_unit(match.group(2))
+    return float(match.group(1).replace(".", "") if "inf" in match.group(1).lower() else match.group(1)), \
+        parse_unit(match.group(2))
+
+
+def infinity_word(text: str) -> float | None:
+    """``inf``/``-inf`` for the words ``inf``, ``-inf``, ``+inf``, ``infinity``, ``.inf`` (any case), else None.
+
+    Example
+    -------
+    >>> infinity_word("-inf"), infinity_word(".Inf"), infinity_word("infinite")
+    (-inf, inf, None)
+    """
+    match = _INFINITY.match(text)
+    if not match:
+        return None
+    return float("-inf") if match.group(1) == "-" else float("inf")
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,259 @@
+"""What a new user runs into (issue 14): each point of the friction list, checked on real solves.
+
+Every test states the user's expectation and checks it against an independent reference (a
+hand-solved optimum, a re-solve of an equivalent model, the file that was written).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+import opt_model as om
+from opt_model.cli import main
+from opt_model.errors import SpecError
+from opt_model.spec import loads_spec
+
+TOYS = """
+version: 1
+name: toys
+dims:
+  toy: [soldier, train]
+data:
+  profit: {dims: [toy], unit: USD, values: {soldier: 3, train: 2}}
+variables:
+  make: {dims: [toy], upper: UPPER}
+resources:
+  finishing: {unit: h, capacity: 100, usage: "sum(2 h * make)"}
+objective: {maximize: "sum(profit * make)", unit: USD}
+"""
+
+
+def _toys(upper: str) -> om.Model:
+    return loads_spec(TOYS.replace("UPPER", upper), "toys.yaml")
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# 1. units of one's own ---------------------------------------------------------------------------
+CASES = """
+version: 1
+name: packing
+units: [case, "agent = [count]", bottle, "crate = 12 bottle"]
+data:
+  per_agent: 5 case/agent
+variables:
+  make: {unit: case}
+  staff: {unit: agent, upper: 3 agent}
+resources:
+  packing: {unit: crate, capacity: 2 crate, usage: "make * 2 bottle/case"}
+constraints:
+  handled: "make <= per_agent * staff"
+objective: {maximize: "make", unit: case}
+"""
+
+
+def test_units_section_defines_counts_and_multiples() -> None:
+    model = loads_spec(CASES, "packing.yaml")
+    result = model.solve()
+    # hand-solved: crates hold 12 bottles, so 2 crates = 24 bottles = 12 cases; 3 agents handle 15 cases
+    assert result.objective == pytest.approx(12.0)
+    assert result.objective_unit == "case"
+    assert float(result.usage("packing")) == pytest.approx(2.0)  # in crates, converted from bottles
+
+
+def test_units_of_ones_own_are_checked_like_built_in_ones() -> None:
+    text = CASES.replace("make <= per_agent * staff", "make <= staff")
+    with pytest.raises(SpecError) as info:
+        loads_spec(text, "packing.yaml")
+    assert len(info.value.errors) == 1
+    assert "agent" in str(info.value) and "case" in str(info.value)
+
+
+def test_units_section_mapping_form_and_bad_definitions() -> None:
+    model = loads_spec(CASES.replace('units: [case, "agent = [count]", bottle, "crate = 12 bottle"]',
+                                     'units: {case: null, agent: "[count]", bottle: null, crate: 12 bottle}'),
+                       "packing.yaml")
+    assert model.solve().objective == pytest.approx(12.0)
+    with pytest.raises(SpecError, match="'h' is already a unit"):
+        loads_spec(CASES.replace("units: [case,", "units: [h, case,"), "packing.yaml")
+    with pytest.raises(SpecError, match=r"unknown unit|not a unit"):
+        loads_spec(CASES.replace('"crate = 12 bottle"', '"crate = 12 bottel"'), "packing.yaml")
+
+
+def test_define_unit_in_python() -> None:
+    om.define_unit("ticket")
+    om.define_unit("ticket")  # the same definition again is harmless
+    with pytest.raises(ValueError, match="already defined"):
+        om.define_unit("ticket = [other]")
+    from opt_model.spec.units import compatible, parse_unit
+    assert not compatible(parse_unit("ticket"), parse_unit("agent"))
+
+
+# 2. defaults, infinity and null in label mappings -----------------------------------------------------
+@pytest.mark.parametrize("upper", ["{soldier: 40, default: .inf}", "{soldier: 40, default: inf}",
+                                   "{soldier: 40, default: infinity}", "{soldier: 40, train: null}",
+                                   "{soldier: 40, train: inf}", "{soldier: 40, train: '+inf'}"])
+def test_bound_mapping_with_default_and_infinity(upper: str) -> None:
+    # reference: the same model with the train bound left out entirely (a huge explicit bound)
+    reference = _toys("{soldier: 40, train: 1e9}").solve().objective
+    result = _toys(upper).solve()
+    assert result.objective == pytest.approx(reference)
+    assert result.objective == pytest.approx(3 * 40 + 2 * 10)  # hand-solved: 100 h / 2 h = 50 toys
+
+
+def test_bound_default_is_a_value_for_missing_labels_only() -> None:
+    result = _toys("{soldier: 10, default: 5}").solve()
+    assert result.value("make").to_dict() == {"soldier": 10.0, "train": 5.0}
+
+
+def test_default_in_data_tables_and_capacities() -> None:
+    text = TOYS.replace("UPPER", "inf").replace("values: {soldier: 3, train: 2}", "values: {soldier: 3, default: 2}")
+    assert loads_spec(text, "toys.yaml").solve().objective == pytest.approx(150.0)  # 50 soldiers at 3
+    text = text.replace("{unit: h, capacity: 100, usage: \"sum(2 h * make)\"}",
+                        "{unit: h, dims: [toy], capacity: {soldier: 20, default: inf}, usage: \"2 h * make\"}")
+    # soldiers limited to 10, trains unlimited: unbounded profit
+    assert loads_spec(text, "toys.yaml").solve().status.value in ("unbounded", "infeasible_or_unbounded")
+
+
+def test_missing_label_message_says_how_to_fix() -> None:
+    with pytest.raises(SpecError, match="default: inf"):
+        _toys("{soldier: 40}")
+
+
+def test_null_in_data_is_refused_with_a_reason() -> None:
+    text = TOYS.replace("UPPER", "inf").replace("train: 2}", "train: null}")
+    with pytest.raises(SpecError, match="null"):
+        loads_spec(text, "toys.yaml")
+
+
+def test_lower_bound_null_and_minus_inf_mean_free() -> None:
+    text = TOYS.replace("upper: UPPER", "lower: {soldier: -inf, train: null}, upper: 40")
+    text = text.replace("maximize", "minimize")
+    assert loads_spec(text, "toys.yaml").solve().status.value in ("unbounded", "infeasible_or_unbounded")
+
+
+# 3. and 6. solve: CSV summary and the expected: check --------------------------------------------------
+def test_csv_output_has_status_and_objective(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = _write(tmp_path, "toys.yaml", TOYS.replace("UPPER", "{soldier: 40, default: inf}"))
+    assert main(["solve", str(spec), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    summary = {r["name"]: r for r in rows if r["kind"] == "summary"}
+    assert summary["status"]["value"] == "optimal"
+    assert float(summary["objective"]["value"]) == pytest.approx(140.0)
+    assert summary["objective"]["unit"] == "USD"
+
+
+def test_csv_of_an_infeasible_solve_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = TOYS.replace("UPPER", "inf").replace("objective:", "constraints:\n  much: \"sum(make) >= 80\"\nobjective:")
+    spec = _write(tmp_path, "toys.yaml", text)
+    assert main(["solve", str(spec), "--format", "csv"]) == 1
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["name"]: r["value"] for r in rows if r["kind"] == "summary"}["status"] == "infeasible"
+
+
+@pytest.mark.parametrize(("expected", "code"), [(140, 0), (181, 1), (140.0000001, 0)])
+def test_solve_checks_expected(tmp_path: Path, capsys: pytest.CaptureFixture[str], expected: float,
+                               code: int) -> None:
+    text = TOYS.replace("UPPER", "{soldier: 40, default: inf}") + f"expected: {{objective: {expected}}}\n"
+    spec = _write(tmp_path, "toys.yaml", text)
+    assert main(["solve", str(spec)]) == code
+    out = capsys.readouterr().out
+    assert ("FAILED" in out) == (code == 1)
+    assert main(["solve", str(spec), "--no-check", "--format", "json"]) == 0
+    assert "check" not in json.loads(capsys.readouterr().out)
+
+
+def test_solve_checks_expected_status(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = TOYS.replace("UPPER", "inf") + "expected: {status: infeasible}\n"
+    spec = _write(tmp_path, "toys.yaml", text)
+    assert main(["solve", str(spec), "--format", "json"]) == 1
+    check = json.loads(capsys.readouterr().out)["check"]
+    assert not check["passed"] and "status optimal differs" in check["problems"][0]
+
+
+# 11. Python objects -------------------------------------------------------------------------------
+def _wyndor() -> om.Result:
+    m = om.Model("wyndor")
+    x1, x2 = m.add_variable("x1"), m.add_variable("x2")
+    m.add_constraint("plant1", x1 <= 4)
+    m.add_constraint("plant2", 2 * x2 <= 12)
+    m.add_constraint("plant3", 3 * x1 + 2 * x2 <= 18)
+    m.maximize(3 * x1 + 5 * x2, unit="kUSD")
+    return m.solve()
+
+
+def test_objective_unit_in_python() -> None:
+    result = _wyndor()
+    assert result.objective_unit == "kUSD"
+    assert "objective 36 kUSD" in str(result)
+
+
+def test_reports_print_as_their_text() -> None:
+    from opt_model.sensitivity import bottleneck_report
+    result = _wyndor()
+    report = result.sensitivity()
+    assert str(report) == report.to_text()
+    assert "Shadow price" in str(report) and "DataFrame" not in str(report)
+    bottlenecks = bottleneck_report(result)
+    assert str(bottlenecks) == bottlenecks.to_text()
+    assert bottlenecks.messages()[0] in str(bottlenecks)
+
+
+def test_rich_display_in_notebooks() -> None:
+    from opt_model.sensitivity import bottleneck_report
+    result = _wyndor()
+    html = result._repr_html_()
+    assert html.startswith("<div>") and "<table>" in html and "x2" in html and "36 kUSD" in html
+    for report in (result.sensitivity(), bottleneck_report(result)):
+        assert "<pre>" in report._repr_html_() and "plant3" in report._repr_html_()
+
+
+# 12. cosmetics --------------------------------------------------------------------------------------------
+def test_no_negative_zero_and_noise_is_zero() -> None:
+    from opt_model.formatting import format_number, text_table
+    assert format_number(-0.0) == "0"
+    assert format_number(-1e-13) == "0"
+    assert format_number(-0.0000004, 6) == "-4e-07"  # a real small number stays
+    assert "-0 " not in text_table([["a", -0.0, 1.0]], ["name", "x", "y"]) + " "
+
+
+def test_solve_table_has_no_negative_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "problems/production_planning.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert not any(cell == "-0" for line in out.splitlines() for cell in line.split())
+
+
+def test_plural_and_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = _write(tmp_path, "toys.yaml", TOYS.replace("UPPER", "inf"))
+    assert main(["solve", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "1 row," in out and "2 columns" in out
+    assert main(["validate", str(spec)]) == 0
+    out = capsys.readouterr().out
+    assert "1 resource" in out and "1 resources" not in out
+
+
+def test_dimensionless_objective_has_no_unit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "problems/bandwidth_fairness.yaml"]) == 0
+    out = capsys.readouterr().out
+    objective = next(line for line in out.splitlines() if line.startswith("objective"))
+    assert not objective.rstrip().endswith(" 1")
+    assert math.isfinite(float(objective.split()[1]))
+
+
+def test_auxiliary_cone_variables_are_hidden(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "problems/bandwidth_fairness.yaml", "--format", "json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["variables"] and not any("_aux" in name for name in payload["variables"])
+    result = om.load_spec("problems/bandwidth_fairness.yaml").solve()
+    assert "_aux" not in str(result)
