@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.errors import SensitivityError
+from opt_model.formatting import Readable
 from opt_model.sensitivity.degeneracy import Degeneracy, active_bounds, detect_degeneracy, one_sided_prices
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel, as_analysis_model
 from solvers import BackendResult, Ranging, Sense, Session, SolveStatus
@@ -37,7 +38,7 @@ CONSTRAINT_COLUMNS = ["name", "group", "label", "kind", "activity", "slack", "du
 
 
 @dataclass
-class SensitivityReport:
+class SensitivityReport(Readable):
     """Local sensitivity of an optimal LP basis.
 
     ``variables`` and ``constraints`` are DataFrames with the columns in
