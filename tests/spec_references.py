@@ -294,6 +294,21 @@ def supply_network() -> float:
     assert result.status == 0
     return float(result.fun)
 
+def robust_placement() -> float:
+    """The nominal LP of the robust placement spec (its robust plans are checked in tests/test_robust_spec.py)."""
+    memory = np.array([12, 24, 8, 16, 6, 10, 14, 9, 20, 4, 11, 7], dtype=float)
+    cpu = np.array([4, 8, 2, 6, 2, 3, 5, 4, 7, 1, 4, 2], dtype=float)
+    value = np.array([30, 70, 26, 40, 14, 18, 36, 27, 52, 9, 25, 15], dtype=float)
+    J, H = len(value), 3
+    once = np.kron(np.eye(J), np.ones(H))                     # share[j, h], job-major
+    use_memory = np.kron(memory[None, :], np.eye(H))            # row h: sum_j memory[j] share[j, h]
+    use_cpu = np.kron(cpu[None, :], np.eye(H))
+    A_ub = np.vstack([once, use_memory, use_cpu])
+    b_ub = np.concatenate([np.ones(J), [48, 40, 32], [16, 14, 12]])
+    result = linprog(-np.repeat(value, H), A_ub=A_ub, b_ub=b_ub, bounds=(0, 1))
+    assert result.status == 0
+    return float(-result.fun)
+
 
 def overcommitted_is_infeasible() -> bool:
     memory = np.array([16, 16, 96, 96, 32, 32, 64], dtype=float)
@@ -320,6 +335,7 @@ REFERENCES = {
     "cloud_spend": cloud_spend,
     "cost_then_energy": lambda: cost_then_energy()[1],
     "supply_network": supply_network,
+    "robust_placement": robust_placement,
 }
 
 if __name__ == "__main__":  # print the reference values (to write them into the specs)

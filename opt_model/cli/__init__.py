@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "opt_model.cli.sensitivity",
     "opt_model.cli.bench",
     "opt_model.cli.lifecycle",
+    "opt_model.cli.robustify",
 ]
 
 EXIT_OK = 0

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from opt_model.errors import SpecError
+from opt_model.robust.schema import ROBUST_SCHEMA
 from opt_model.sensitivity.uncertainty import UNCERTAINTY_SCHEMA
 from opt_model.sensitivity.validation import VALIDATION_SCHEMA
 from opt_model.spec.loader import Loc, SpecList, SpecMap
@@ -140,6 +141,7 @@ SCHEMA: dict[str, Any] = {
         },
         "uncertainty": UNCERTAINTY_SCHEMA,
         "validation": VALIDATION_SCHEMA,
+        "robust": ROBUST_SCHEMA,
         "expected": {
             "type": "object",
             "description": "Known answer, checked by tests and the benchmark runner.",

@@ -1,0 +1,320 @@
+"""Robust counterparts of uncertain linear rows, built on the standard form's arrays.
+
+For a ``<=`` row ``sum_j a_j x_j <= b`` whose numbers lie in intervals
+``a_j in [a_j - h_j, a_j + h_j]``, ``b in [b - h_b, b + h_b]`` (see
+:class:`~opt_model.robust.sets.RowUncertainty`), the protection ``P(x)`` added to
+the left side is:
+
+* **box** (Soyster 1973): ``sum_j h_j |x_j| + h_b``: every number at its worst at once.
+  Same size as the nominal model; LP stays LP.
+* **budget** (Bertsimas & Sim 2004): the worst ``Gamma`` of the row's numbers
+  (fractional: ``floor(Gamma)`` of them plus a share of one more).  Written with
+  LP duality as ``Gamma z + sum_j p_j`` with ``z + p_j >= h_j |x_j|``, ``z, p >= 0``:
+  one column ``z`` per row and one column and row ``p`` per uncertain number, so
+  LP stays LP and MILP stays MILP.  ``Gamma = 0`` is the nominal model, ``Gamma``
+  = the number of uncertain numbers of a row is the box.
+* **ellipsoid** (Ben-Tal & Nemirovski 1999): ``Omega * ||(h_j x_j, h_b)||_2``, one
+  second-order cone per row (an SOCP, solved by a cone-capable backend).
+
+``>=`` rows get the protection with the opposite sign.  ``|x_j|`` is ``x_j`` for
+non-negative columns; other columns get an auxiliary ``y_j >= |x_j|``.
+Everything is array code: no Python object per row or coefficient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from opt_model.errors import ModelError
+from opt_model.robust.sets import RowUncertainty
+from solvers import ConeBlock, NameBlock, NameMap, StandardForm
+
+METHODS = ("box", "budget", "ellipsoid")
+
+
+@dataclass
+class Counterpart:
+    """A robust standard form: the original columns first, then auxiliary ones."""
+
+    form: StandardForm
+    method: str
+    level: float
+    num_original_cols: int
+    num_original_rows: int
+    protected_rows: np.ndarray
+
+
+def counterpart(uncertainty: RowUncertainty, method: str, level: float | None = None) -> Counterpart:
+    """The robust counterpart of every uncertain row.
+
+    ``level`` is ``Gamma`` for ``"budget"`` (uncertain numbers per row that may
+    deviate at once) and ``Omega`` for ``"ellipsoid"`` (radius); it is ignored for
+    ``"box"``.
+
+    Example
+    -------
+    >>> import opt_model as om
+    >>> from opt_model.sensitivity.uncertainty import Uncertain, coefficient, relative
+    >>> from opt_model.sensitivity.problem import AnalysisModel
+    >>> m = om.Model(); x = m.add_variable("x"); y = m.add_variable("y")
+    >>> _ = m.add_constraint("cap", x + y <= 10); m.maximize(x + y)
+    >>> u = RowUncertainty.build(AnalysisModel.from_model(m), [Uncertain(coefficient("cap", "x"), relative(100)),
+    ...                                                          Uncertain(coefficient("cap", "y"), relative(100))])
+    >>> from solvers import solve
+    >>> [round(solve(counterpart(u, "budget", g).form).objective, 6) for g in (0, 1, 2)]
+    [10.0, 6.666667, 5.0]
+    """
+    if method not in METHODS:
+        raise ModelError(f"unknown robust method {method!r}; use one of {', '.join(METHODS)}")
+    if method != "box" and (level is None or not np.isfinite(level) or level < 0):
+        what = "Gamma (uncertain numbers per row at their worst)" if method == "budget" else "Omega (radius)"
+        raise ModelError(f"the {method} counterpart needs a level {what} >= 0, got {level!r}")
+    form = uncertainty.analysis.form
+    A, row_lower, row_upper = uncertainty.centered_form_arrays()
+    protected = uncertainty.rows
+    base = _Builder(form, A, row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
+    if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
+        _box(base, uncertainty)
+        level_value = float(_max_entries(uncertainty)) if method == "budget" else float("nan")
+    elif method == "budget":
+        assert level is not None
+        if level > 0:
+            _budget(base, uncertainty, float(level))
+        level_value = float(level)
+    else:
+        assert level is not None
+        if level > 0:
+            _ellipsoid(base, uncertainty, float(level))
+        level_value = float(level)
+    robust = base.finish(f"{form.name}:{method}")
+    return Counterpart(robust, method, level_value, form.num_cols, form.num_rows, protected)
+
+
+def protection(uncertainty: RowUncertainty, x: np.ndarray, method: str, level: float | None = None) -> np.ndarray:
+    """The worst-case deviation of each uncertain row's left side at ``x`` (one value per ``uncertainty.rows``).
+
+    Box: all numbers at their worst; budget: the ``Gamma`` largest ``h_j |x_j|``
+    (with ``h_b`` for the right-hand side); ellipsoid: ``Omega`` times their 2-norm.
+    """
+    rows = uncertainty.rows
+    row_of = np.concatenate([uncertainty.coef_row, uncertainty.rhs_row])
+    values = np.concatenate([uncertainty.coef_half * np.abs(x[uncertainty.coef_col]), uncertainty.rhs_half])
+    position = np.searchsorted(rows, row_of)
+    if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
+        return np.bincount(position, weights=values, minlength=rows.size)
+    if method == "ellipsoid":
+        return float(level or 0.0) * np.sqrt(np.bincount(position, weights=values ** 2, minlength=rows.size))
+    gamma = float(level or 0.0)
+    order = np.lexsort((-values, position))
+    sorted_pos = position[order]
+    sorted_val = values[order]
+    starts = np.searchsorted(sorted_pos, np.arange(rows.size))
+    rank = np.arange(sorted_pos.size) - starts[sorted_pos]
+    whole = np.floor(gamma)
+    weight = np.where(rank < whole, 1.0, np.where(rank == whole, gamma - whole, 0.0))
+    return np.bincount(sorted_pos, weights=weight * sorted_val, minlength=rows.size)
+
+
+def _max_entries(uncertainty: RowUncertainty) -> int:
+    counts = uncertainty.entries_per_row()
+    return int(counts.max(initial=0))
+
+
+class _Builder:
+    """Appends columns, rows and cones to a standard form, all as arrays."""
+
+    def __init__(self, form: StandardForm, A: sp.csr_matrix, row_lower: np.ndarray, row_upper: np.ndarray,
+                 col_lower: np.ndarray, col_upper: np.ndarray) -> None:
+        self.form = form
+        self.A = A
+        self.row_lower = row_lower
+        self.row_upper = row_upper
+        self.col_lower = col_lower
+        self.col_upper = col_upper
+        self.n = form.num_cols
+        self.m = form.num_rows
+        self.extra_cols: list[tuple[str, int, np.ndarray, np.ndarray]] = []
+        self.extra_rows: list[tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray, np.ndarray]] = []
+        self.added: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, global cols, values)
+        self.cones: list[ConeBlock] = []
+
+    @property
+    def num_cols(self) -> int:
+        return self.n + sum(count for _, count, _, _ in self.extra_cols)
+
+    def add_cols(self, name: str, count: int, lower: float | np.ndarray = 0.0,
+                 upper: float | np.ndarray = np.inf) -> int:
+        """``count`` new zero-cost columns; returns the first one's index."""
+        first = self.num_cols
+        self.extra_cols.append((name, count, np.broadcast_to(np.asarray(lower, float), (count,)).copy(),
+                                np.broadcast_to(np.asarray(upper, float), (count,)).copy()))
+        return first
+
+    def add_rows(self, name: str, rows: np.ndarray, cols: np.ndarray, values: np.ndarray, count: int,
+                 lower: float | np.ndarray, upper: float | np.ndarray) -> None:
+        """``count`` new rows from local row ids, global column ids and values."""
+        self.extra_rows.append((name, (rows, cols, np.asarray(values, float)),
+                                np.broadcast_to(np.asarray(lower, float), (count,)).copy(),
+                                np.broadcast_to(np.asarray(upper, float), (count,)).copy()))
+
+    def add_to_rows(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        self.added.append((rows, cols, np.asarray(values, float)))
+
+    def abs_columns(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each column of ``cols``: a column holding ``|x_j|`` (up to sign) and that sign."""
+        nonneg = self.col_lower[cols] >= 0
+        nonpos = ~nonneg & (self.col_upper[cols] <= 0)
+        mixed = ~nonneg & ~nonpos
+        target = cols.copy()
+        sign = np.where(nonpos, -1.0, 1.0)
+        if mixed.any():
+            unique = np.unique(cols[mixed])
+            first = self.add_cols("robust_abs", unique.size)
+            local = np.arange(unique.size)
+            ys = first + local
+            # y - x >= 0 and y + x >= 0
+            self.add_rows("robust_abs_pos", np.concatenate([local, local]), np.concatenate([ys, unique]),
+                          np.concatenate([np.ones(unique.size), -np.ones(unique.size)]), unique.size, 0.0, np.inf)
+            self.add_rows("robust_abs_neg", np.concatenate([local, local]), np.concatenate([ys, unique]),
+                          np.ones(2 * unique.size), unique.size, 0.0, np.inf)
+            target[mixed] = first + np.searchsorted(unique, cols[mixed])
+        return target, sign
+
+    def finish(self, name: str) -> StandardForm:
+        form = self.form
+        total = self.num_cols
+        A = sp.csr_matrix(self.A, shape=(self.m, self.n))
+        A = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(self.m, total))
+        if self.added:
+            rows, cols, vals = (np.concatenate(parts) for parts in zip(*self.added, strict=True))
+            A = (A + sp.csr_matrix((vals, (rows, cols)), shape=(self.m, total))).tocsr()
+        blocks = [A]
+        lower = [self.row_lower]
+        upper = [self.row_upper]
+        row_names = _copy_names(form.constraint_names())
+        for block_name, part, low, up in self.extra_rows:
+            count = low.size
+            blocks.append(sp.csr_matrix((part[2], (part[0], part[1])), shape=(count, total)))
+            lower.append(low)
+            upper.append(up)
+            row_names.add(NameBlock(block_name, row_names.size, (range(count),), ("k",)))
+        matrix = sp.vstack(blocks, format="csr") if len(blocks) > 1 else A
+        matrix.indices = matrix.indices.astype(np.int32, copy=False)
+        matrix.indptr = matrix.indptr.astype(np.int32, copy=False)
+        extra = total - self.n
+        col_names = _copy_names(form.column_names())
+        col_lower = [self.col_lower]
+        col_upper = [self.col_upper]
+        for block_name, count, low, up in self.extra_cols:
+            col_names.add(NameBlock(block_name, col_names.size, (range(count),), ("k",)))
+            col_lower.append(low)
+            col_upper.append(up)
+        integrality = None
+        if form.integrality is not None:
+            integrality = np.concatenate([form.integrality, np.zeros(extra, dtype=form.integrality.dtype)])
+        cones = [replace(cone, matrix=sp.csr_matrix((cone.matrix.data, cone.matrix.indices, cone.matrix.indptr),
+                                                    shape=(cone.matrix.shape[0], total)))
+                 for cone in [*form.cones, *self.cones]]
+        Q = None
+        if form.Q is not None:
+            Q = sp.csc_matrix((form.Q.data, form.Q.indices, form.Q.indptr), shape=(total, total))
+        return StandardForm(
+            c=np.concatenate([form.c, np.zeros(extra)]), A=matrix, row_lower=np.concatenate(lower),
+            row_upper=np.concatenate(upper), col_lower=np.concatenate(col_lower), col_upper=np.concatenate(col_upper),
+            sense=form.sense, constant=form.constant, integrality=integrality, Q=Q, cones=cones,
+            col_names=col_names, row_names=row_names, name=name, metadata=dict(form.metadata))
+
+
+def _copy_names(names: NameMap) -> NameMap:
+    return NameMap(list(names.blocks), names.size)
+
+
+def _rhs_worst(builder: _Builder, uncertainty: RowUncertainty) -> None:
+    """Move each uncertain right-hand side to its worst end (box and budget on one-entry rows)."""
+    rows = uncertainty.rhs_row
+    if not rows.size:
+        return
+    le = uncertainty.sign[rows] > 0
+    builder.row_upper[rows[le]] -= uncertainty.rhs_half[le]
+    builder.row_lower[rows[~le]] += uncertainty.rhs_half[~le]
+
+
+def _box(builder: _Builder, uncertainty: RowUncertainty) -> None:
+    _rhs_worst(builder, uncertainty)
+    if uncertainty.coef_row.size:
+        target, sign = builder.abs_columns(uncertainty.coef_col)
+        rows = uncertainty.coef_row
+        builder.add_to_rows(rows, target, uncertainty.sign[rows] * sign * uncertainty.coef_half)
+
+
+def _budget(builder: _Builder, uncertainty: RowUncertainty, gamma: float) -> None:
+    rows = uncertainty.rows
+    count = rows.size
+    z_first = builder.add_cols("robust_z", count)
+    coef_pos = np.searchsorted(rows, uncertainty.coef_row)
+    rhs_pos = np.searchsorted(rows, uncertainty.rhs_row)
+    n_coef = uncertainty.coef_row.size
+    n_rhs = uncertainty.rhs_row.size
+    p_first = builder.add_cols("robust_p", n_coef + n_rhs)
+    p_cols = p_first + np.arange(n_coef + n_rhs)
+    row_sign = uncertainty.sign[rows]
+    # the protected row: + Gamma z_i + sum_e p_e (with the row's sign)
+    entry_rows = np.concatenate([uncertainty.coef_row, uncertainty.rhs_row])
+    builder.add_to_rows(np.concatenate([rows, entry_rows]), np.concatenate([z_first + np.arange(count), p_cols]),
+                        np.concatenate([row_sign * gamma, uncertainty.sign[entry_rows]]))
+    # z_i + p_e - h_e |x_j| >= 0   (coefficients);   z_i + p_e >= h_b   (right-hand sides)
+    target, sign = builder.abs_columns(uncertainty.coef_col) if n_coef else (np.zeros(0, np.int64), np.zeros(0))
+    local = np.arange(n_coef + n_rhs)
+    z_of = z_first + np.concatenate([coef_pos, rhs_pos])
+    coef_local = np.arange(n_coef)
+    builder.add_rows("robust_budget", np.concatenate([local, local, coef_local]),
+                     np.concatenate([z_of, p_cols, target]),
+                     np.concatenate([np.ones(2 * (n_coef + n_rhs)), -sign * uncertainty.coef_half]),
+                     n_coef + n_rhs, np.concatenate([np.zeros(n_coef), uncertainty.rhs_half]), np.inf)
+
+
+def _ellipsoid(builder: _Builder, uncertainty: RowUncertainty, omega: float) -> None:
+    """One cone per row: ``||(h_j x_j, h_b)|| <= sign * (b - a x) / Omega``."""
+    rows = uncertainty.rows
+    count = rows.size
+    per_row = np.bincount(np.searchsorted(rows, np.concatenate([uncertainty.coef_row, uncertainty.rhs_row])),
+                          minlength=count)
+    sizes = 1 + per_row
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    total_rows = int(sizes.sum())
+    sign = uncertainty.sign[rows]
+    bound = np.where(sign > 0, builder.row_upper[rows], builder.row_lower[rows])
+    head = sp.csr_matrix(builder.A)[rows].tocoo()
+    # first row of each cone: (sign * b - sign * a x) / Omega
+    head_rows = starts[head.row]
+    head_vals = -sign[head.row] * head.data / omega
+    offset = np.zeros(total_rows)
+    offset[starts] = sign * bound / omega
+    # then one row per uncertain number, in the order coefficients, right-hand side of each row
+    entry_row_pos = np.concatenate([np.searchsorted(rows, uncertainty.coef_row),
+                                    np.searchsorted(rows, uncertainty.rhs_row)])
+    order = np.argsort(entry_row_pos, kind="stable")
+    rank = np.empty(order.size, dtype=np.int64)
+    sorted_pos = entry_row_pos[order]
+    rank[order] = np.arange(order.size) - np.searchsorted(sorted_pos, sorted_pos)
+    cone_row = starts[entry_row_pos] + 1 + rank
+    n_coef = uncertainty.coef_row.size
+    offset[cone_row[n_coef:]] = uncertainty.rhs_half
+    matrix = sp.csr_matrix((np.concatenate([head_vals, uncertainty.coef_half]),
+                            (np.concatenate([head_rows, cone_row[:n_coef]]),
+                             np.concatenate([head.col, uncertainty.coef_col]))),
+                           shape=(total_rows, builder.n))
+    builder.cones.append(ConeBlock("soc", matrix, offset, sizes.astype(np.int64), "robust_ellipsoid"))
+
+
+def describe_method(method: str, level: Any) -> str:
+    """``"budget Gamma=2"``, ``"ellipsoid Omega=1.5"``, ``"box"``."""
+    if method == "budget":
+        return f"budget Gamma={float(level):g}"
+    if method == "ellipsoid":
+        return f"ellipsoid Omega={float(level):g}"
+    return method
