@@ -154,7 +154,9 @@ def worker(tool: str, n: int, m: int) -> None:
     data = make_data(n, m, seed=0)
     import highspy  # noqa: F401  (library import time is not build time)
     if tool == "opt-model":
-        import opt_model  # noqa: F401
+        import opt_model.compiler
+        import opt_model.model  # noqa: F401
+        import solvers.highs  # noqa: F401
     elif tool in ("linopy", "cvxpy"):
         __import__(tool)
     elif tool == "pyomo":
@@ -172,21 +174,18 @@ def worker(tool: str, n: int, m: int) -> None:
     print(json.dumps({"tool": tool, "seconds": elapsed, "peak_mib": peak / 1024}))
 
 
-def measure(tool: str, n: int, m: int, repeats: int, timeout: float) -> tuple[list[float], list[float], str]:
-    times, peaks = [], []
-    for _ in range(repeats):
-        try:
-            done = subprocess.run([sys.executable, __file__, "--worker", tool, "--sizes", f"{n}x{m}"],
-                                  capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return times, peaks, f"timeout>{timeout:.0f}s"
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["failed"])[-1]
-            return times, peaks, ("not installed" if "ModuleNotFoundError" in done.stderr else last[:60])
-        record = json.loads(done.stdout.strip().splitlines()[-1])
-        times.append(record["seconds"])
-        peaks.append(record["peak_mib"])
-    return times, peaks, ""
+def measure_once(tool: str, n: int, m: int, timeout: float) -> tuple[float, float] | str:
+    """(seconds, peak MiB) of one run in a fresh process, or why it failed."""
+    try:
+        done = subprocess.run([sys.executable, __file__, "--worker", tool, "--sizes", f"{n}x{m}"],
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"timeout>{timeout:.0f}s"
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return "not installed" if "ModuleNotFoundError" in done.stderr else last[:60]
+    record = json.loads(done.stdout.strip().splitlines()[-1])
+    return record["seconds"], record["peak_mib"]
 
 
 def main() -> None:
@@ -201,22 +200,34 @@ def main() -> None:
     if args.worker:
         worker(args.worker, *sizes[0])
         return
-    print(f"# build + hand-off to HiGHS, medians of {args.repeats} runs, each in a fresh process")
+    print(f"# build + hand-off to HiGHS, medians of {args.repeats} runs, each in a fresh process, tools interleaved")
     print(f"# machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
     header = f"{'size':>12} {'tool':>10} {'build+handoff s':>16} {'x floor':>8} {'peak MiB':>9} {'x floor':>8}  note"
     print(header)
     ratio_line = ""
     for n, m in sizes:
-        floor_time = floor_peak = float("nan")
-        for tool in args.tools.split(","):
-            times, peaks, note = measure(tool, n, m, args.repeats, args.timeout)
-            t = statistics.median(times) if times else float("nan")
-            p = statistics.median(peaks) if peaks else float("nan")
-            if tool == "floor":
-                floor_time, floor_peak = t, p
-            runs = f"{len(times)} runs" if times else ""
+        tools = args.tools.split(",")
+        times: dict[str, list[float]] = {tool: [] for tool in tools}
+        peaks: dict[str, list[float]] = {tool: [] for tool in tools}
+        notes: dict[str, str] = {}
+        for _ in range(args.repeats):  # round-robin, so that load on a shared machine hits every tool alike
+            for tool in tools:
+                if tool in notes:
+                    continue
+                outcome = measure_once(tool, n, m, args.timeout)
+                if isinstance(outcome, str):
+                    notes[tool] = outcome
+                else:
+                    times[tool].append(outcome[0])
+                    peaks[tool].append(outcome[1])
+        floor_time = statistics.median(times["floor"]) if times.get("floor") else float("nan")
+        floor_peak = statistics.median(peaks["floor"]) if peaks.get("floor") else float("nan")
+        for tool in tools:
+            t = statistics.median(times[tool]) if times[tool] else float("nan")
+            p = statistics.median(peaks[tool]) if peaks[tool] else float("nan")
+            runs = f"{len(times[tool])} runs" if times[tool] else ""
             print(f"{f'{n}x{m}':>12} {tool:>10} {t:16.3f} {t / floor_time:8.2f} {p:9.1f} {p / floor_peak:8.2f}  "
-                  f"{note or runs}", flush=True)
+                  f"{notes.get(tool) or runs}", flush=True)
             if tool == "opt-model":
                 ratio_line = (f"opt-model / floor at {n}x{m} ({n * m} variables): time {t / floor_time:.2f}x, "
                               f"peak memory {p / floor_peak:.2f}x")

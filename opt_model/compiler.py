@@ -109,27 +109,60 @@ def _term_groups(variables: np.ndarray, block_starts: np.ndarray) -> list[tuple[
     return list(zip(cuts[:-1], cuts[1:]))
 
 
-def _segment(variables: np.ndarray, coeffs: np.ndarray, row_ids: np.ndarray
-             ) -> tuple[int, int, np.ndarray, np.ndarray] | None:
+@dataclass
+class _Segment:
+    """Terms of one constraint block from one variable block, as views in column order.
+
+    ``rows`` and ``coeffs`` are transposed views (no copy) whose C-order walk visits the
+    columns ``first .. stop-1`` in turn; they are copied once, straight into the matrix.
+    """
+
+    first: int
+    stop: int
+    rows: np.ndarray
+    coeffs: np.ndarray
+    perm: tuple[int, ...] = ()
+    expr: LinearExpression | None = None  # set when the segment holds all of ``expr``'s terms
+
+
+def _segment(variables: np.ndarray, coeffs: np.ndarray, row_ids: np.ndarray) -> _Segment | None:
     """One column segment: a contiguous variable range with one entry per column, in column order."""
     perm = _variable_order(variables)
     if perm is None:
         return None
-    ordered = np.transpose(variables, perm).reshape(-1)
-    first = int(ordered[0])
+    ordered = np.transpose(variables, perm)
+    first = int(ordered.flat[0])
     size = ordered.size
-    if first < 0 or int(ordered[-1]) != first + size - 1:
+    if first < 0 or int(ordered.flat[-1]) != first + size - 1:
         return None
-    if not np.array_equal(ordered, np.arange(first, first + size, dtype=ordered.dtype)):
+    expected = np.arange(first, first + size, dtype=ordered.dtype).reshape(ordered.shape)
+    if not np.array_equal(ordered, expected):
         return None
-    rows = np.transpose(np.broadcast_to(row_ids, variables.shape), perm).reshape(-1)
-    return first, first + size, rows, np.transpose(coeffs, perm).reshape(-1)
+    rows = np.transpose(np.broadcast_to(row_ids, variables.shape), perm)
+    return _Segment(first, first + size, rows, np.transpose(coeffs, perm), perm)
+
+
+def _copy_into(out: np.ndarray, view: np.ndarray, low: int, high: int) -> None:
+    """Copy the C-order elements ``low:high`` of ``view`` into the 1-D (possibly strided) ``out``."""
+    if low == 0 and high == view.size:
+        target = out.view()
+        target.shape = view.shape  # a view of ``out``: raises rather than copy
+        np.copyto(target, view, casting="same_kind")
+    else:
+        out[:] = view.reshape(-1)[low:high]
 
 
 def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_starts: list[int], n: int,
-                block_starts: np.ndarray) -> sp.csc_matrix | None:
-    """The CSC matrix when every term group covers a contiguous variable range exactly once, else None."""
-    segments: list[tuple[int, int, np.ndarray, np.ndarray]] = []
+                block_starts: np.ndarray, shared: dict[int, np.ndarray] | None = None) -> sp.csc_matrix | None:
+    """The CSC matrix when every term group covers a contiguous variable range exactly once, else None.
+
+    Each column's entries are the covering segments' terms side by side: one ``(columns, k)``
+    array of row ids and one of coefficients per run of columns with the same segments, filled
+    by one strided copy per segment (no intermediate copies of the terms).  ``shared``
+    receives, for each expression whose coefficients the matrix now holds in full, a view of
+    them there (keyed by ``id`` of the expression's own array), so the model can drop its copy.
+    """
+    segments: list[_Segment] = []
     for definition, row_start in zip(definitions, row_starts):
         if isinstance(definition, MatrixConstraintDef):
             return None
@@ -148,38 +181,53 @@ def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_star
                                expr.coeffs if whole else expr.coeffs[..., low:high], row_ids)
             if segment is None:
                 return None
+            if whole:
+                segment.expr = expr
             segments.append(segment)
-    cuts = sorted({0, n} | {seg[0] for seg in segments} | {seg[1] for seg in segments})
-    counts = np.zeros(n, dtype=np.int64)
+    cuts = sorted({0, n} | {seg.first for seg in segments} | {seg.stop for seg in segments})
+    indptr = np.empty(n + 1, dtype=np.int64)
+    indptr[0] = 0
     index_parts: list[np.ndarray] = []
     value_parts: list[np.ndarray] = []
     for low, high in zip(cuts[:-1], cuts[1:]):
-        covering = [seg for seg in segments if seg[0] <= low and high <= seg[1]]
+        covering = [seg for seg in segments if seg.first <= low and high <= seg.stop]
+        # columns low..high-1 hold len(covering) entries each
+        indptr[low + 1:high + 1] = indptr[low] + len(covering) * np.arange(1, high - low + 1, dtype=np.int64)
         if not covering:
-            continue
-        counts[low:high] = len(covering)
-        if len(covering) == 1:
-            first, _, rows, coeffs = covering[0]
-            index_parts.append(rows[low - first:high - first])
-            value_parts.append(coeffs[low - first:high - first])
             continue
         index = np.empty((high - low, len(covering)), dtype=np.int32)
         value = np.empty((high - low, len(covering)), dtype=np.float64)
-        for k, (first, _, rows, coeffs) in enumerate(covering):
-            index[:, k] = rows[low - first:high - first]
-            value[:, k] = coeffs[low - first:high - first]
+        for k, seg in enumerate(covering):
+            _copy_into(index[:, k], seg.rows, low - seg.first, high - seg.first)
+            _copy_into(value[:, k], seg.coeffs, low - seg.first, high - seg.first)
+            if shared is not None and seg.expr is not None and (low, high) == (seg.first, seg.stop):
+                shared[id(seg.expr.coeffs)] = _held_view(value[:, k], seg)
         index_parts.append(index.reshape(-1))
         value_parts.append(value.reshape(-1))
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
     if indptr[-1] > np.iinfo(np.int32).max:
         raise ModelError(f"the model has {indptr[-1]} nonzeros, more than a 32-bit index can address")
     num_rows = row_starts[-1] + definitions[-1].lower.size if definitions else 0
     indices = _joined(index_parts, np.int32)
     values = _joined(value_parts, np.float64)
-    if not np.isfinite(values).all():
+    if not np.isfinite(np.add.reduce(values)) and not np.isfinite(values).all():
         return None  # the row-wise path names the offending coefficient
-    matrix = sp.csc_matrix((values, indices, indptr.astype(np.int32)), shape=(num_rows, n))
+    return _csc(values, indices, indptr.astype(np.int32), (num_rows, n))
+
+
+def _held_view(column: np.ndarray, seg: _Segment) -> np.ndarray:
+    """``seg.expr.coeffs`` as a view of the matrix column ``column`` (same shape, same values)."""
+    assert seg.expr is not None
+    ordered = column.view()
+    ordered.shape = seg.coeffs.shape
+    return np.transpose(ordered, np.argsort(seg.perm))
+
+
+def _csc(values: np.ndarray, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]) -> sp.csc_matrix:
+    """A CSC matrix around arrays that are already valid (sorted, in range, int32): no checks, no copies."""
+    matrix = sp.csc_matrix(shape, dtype=np.float64)
+    matrix.data, matrix.indices, matrix.indptr = values, indices, indptr
+    matrix.has_sorted_indices = True
+    matrix.has_canonical_format = True  # each column's rows are distinct and increasing
     return matrix
 
 
@@ -243,7 +291,8 @@ def compile_model(model: Model) -> CompiledModel:
         row_lower = np.zeros(0)
         row_upper = np.zeros(0)
     block_starts = np.array([v.start for v in model.variables.values()], dtype=np.int64)
-    A: sp.csr_matrix | sp.csc_matrix | None = _columnwise(definitions, row_starts, n, block_starts)
+    shared: dict[int, np.ndarray] = {}
+    A: sp.csr_matrix | sp.csc_matrix | None = _columnwise(definitions, row_starts, n, block_starts, shared)
     if A is None:
         A = _rowwise(blocks, row_start, n)
 
@@ -254,6 +303,7 @@ def compile_model(model: Model) -> CompiledModel:
     if objective is not None:
         linear = objective.linear if isinstance(objective, QuadraticExpression) else objective
         c, constant = _objective_vector(linear, n)
+        _share_objective(linear, c, shared)
         if isinstance(objective, QuadraticExpression) and objective.qcoeffs.size:
             Q = _hessian(objective, n)
 
@@ -264,7 +314,50 @@ def compile_model(model: Model) -> CompiledModel:
         sense=Sense.MAXIMIZE if model.sense == "maximize" else Sense.MINIMIZE, constant=constant,
         integrality=integrality if integrality.any() else None, Q=Q, col_names=col_names, row_names=row_names,
         name=model.name)
+    _hold_once(model, form, shared)
     return CompiledModel(model, form, rows)
+
+
+def _share_objective(linear: LinearExpression, c: np.ndarray, shared: dict[int, np.ndarray]) -> None:
+    """When ``c`` holds the objective's coefficients in order, offer a view of them in ``c``."""
+    flat = linear.vars.reshape(-1)
+    if linear.dims or not flat.size or not linear.unique or len(linear.blocks) > 1 or int(flat[0]) < 0:
+        return
+    first = int(flat[0])
+    if first + flat.size <= c.size and np.array_equal(flat, np.arange(first, first + flat.size, dtype=flat.dtype)):
+        shared[id(linear.coeffs)] = c[first:first + flat.size].reshape(linear.coeffs.shape)
+
+
+def _hold_once(model: Model, form: StandardForm, shared: dict[int, np.ndarray]) -> None:
+    """Let the model's expressions and bounds use the standard form's arrays instead of their own copies.
+
+    Coefficients the compiled matrix and cost vector hold in full, and the variables' bounds,
+    become read-only views of the form's arrays, so a large model is held once (the form's
+    copy), not twice.  Those form arrays become read-only too: sessions edit their own copy
+    (:func:`solvers.session.editable_copy`), and nothing may change a compiled form in place.
+    """
+    for array in (form.c, form.col_lower, form.col_upper, form.A.data, form.A.indices, form.A.indptr):
+        array.flags.writeable = False
+    expressions: list[LinearExpression] = []
+    for block in model.constraints.values():
+        if isinstance(block.definition, ConstraintDef):
+            expressions.append(block.definition.expr)
+    for resource in model.resources.values():
+        usage = getattr(resource, "_usage", None)
+        if isinstance(usage, LinearExpression):
+            expressions.append(usage)
+    objective = model.objective
+    if objective is not None:
+        expressions.append(objective.linear if isinstance(objective, QuadraticExpression) else objective)
+    for expr in expressions:
+        view = shared.get(id(expr.coeffs))
+        if view is not None and view.shape == expr.coeffs.shape:
+            expr.coeffs = view
+    for variable in model.variables.values():
+        stop = variable.start + variable.size
+        shape = variable.lower.shape
+        variable.lower = form.col_lower[variable.start:stop].reshape(shape)
+        variable.upper = form.col_upper[variable.start:stop].reshape(shape)
 
 
 def _expression_matrix(expr: LinearExpression, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -333,7 +426,12 @@ def objective_coefficients(linear: LinearExpression, n: int) -> tuple[np.ndarray
     if linear.unique and len(linear.blocks) <= 1 and not linear.dims and inside:
         # one variable block summed: every column appears at most once, so assignment suffices
         c = np.zeros(n)
-        c[vars_flat] = coeffs_flat
+        first = int(vars_flat[0]) if vars_flat.size else 0
+        in_order = np.arange(first, first + vars_flat.size, dtype=vars_flat.dtype)
+        if vars_flat.size and np.array_equal(vars_flat, in_order):
+            c[first:first + vars_flat.size] = coeffs_flat  # the whole block in column order: one copy
+        else:
+            c[vars_flat] = coeffs_flat
     else:
         c = np.bincount(vars_flat, weights=coeffs_flat, minlength=n).astype(np.float64, copy=False)
     return c, float(linear.const.sum())

@@ -64,11 +64,10 @@ class Variable(ExpressionOps):
     def to_expr(self) -> LinearExpression:
         indices = self.indices
         if self._ones is None or self._zeros is None:
-            # shared, read-only: every expression op makes new arrays rather than writing in place
-            self._ones = np.ones((*indices.shape, 1))
-            self._zeros = np.zeros(indices.shape)
-            self._ones.flags.writeable = False
-            self._zeros.flags.writeable = False
+            # read-only broadcasts of one number (no memory per entry): every expression op makes
+            # new arrays rather than writing in place
+            self._ones = np.broadcast_to(np.float64(1.0), (*indices.shape, 1))
+            self._zeros = np.broadcast_to(np.float64(0.0), indices.shape)
         return LinearExpression(self.model, self.dims, indices[..., None], self._ones, self._zeros,
                                 frozenset({self.name}), True)
 
