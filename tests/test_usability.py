@@ -257,3 +257,44 @@ def test_auxiliary_cone_variables_are_hidden(capsys: pytest.CaptureFixture[str])
     assert payload["variables"] and not any("_aux" in name for name in payload["variables"])
     result = om.load_spec("problems/bandwidth_fairness.yaml").solve()
     assert "_aux" not in str(result)
+
+
+# 5. one mistake, one message ----------------------------------------------------------------------------
+EVERY_SECTION = """
+version: 1
+name: every
+units: [case]
+dims:
+  toy: [soldier, train]
+data:
+  profit: {dims: [toy], unit: USD/case, values: {soldier: 3, train: 2}}
+variables:
+  make: {dims: [toy], unit: case, upper: {soldier: 40, default: inf}}
+resources:
+  finishing: {unit: h, capacity: 100, usage: "sum(2 h/case * make)"}
+expressions:
+  revenue: {expr: "sum(profit * make)", unit: USD}
+constraints:
+  some_trains: "make[toy='train'] >= 1 case"
+objective: {maximize: revenue, unit: USD}
+solver: highs
+options: {time_limit: 10}
+expected: {objective: 140}
+"""
+SECTION_KEYS = ["units", "dims", "data", "variables", "resources", "expressions", "constraints", "objective",
+                "solver", "options", "expected"]
+
+
+def test_every_section_spec_is_valid() -> None:
+    assert loads_spec(EVERY_SECTION, "every.yaml").solve().objective == pytest.approx(140.0)
+
+
+@pytest.mark.parametrize("key", SECTION_KEYS)
+def test_misspelled_section_key_gives_one_message(key: str) -> None:
+    wrong = key[:-1] if key.endswith("s") else key + "s"  # 'variable:' for 'variables:', 'objectives:' ...
+    text = EVERY_SECTION.replace(f"\n{key}:", f"\n{wrong}:", 1)
+    with pytest.raises(SpecError) as info:
+        loads_spec(text, "every.yaml")
+    messages = [str(e) for e in info.value.errors]
+    assert len(messages) == 1, messages
+    assert f"unknown key {wrong!r}" in messages[0] and f"did you mean {key!r}" in messages[0]

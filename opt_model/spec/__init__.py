@@ -69,6 +69,7 @@ def _prune(document: SpecMap, problems: list[SpecError], paths: list[tuple[Any, 
             broken_items.add((str(path[0]), str(path[1])))
         elif path[0] not in ("version", "name", "description"):
             broken_sections.add(str(path[0]))
+    broken_sections.update(str(key) for key in document if key not in SCHEMA["properties"])  # unknown keys
     pruned = _copy_map(document, {key for key in document if key in broken_sections})
     names: set[str] = set()
     for section, name in broken_items:
@@ -76,9 +77,20 @@ def _prune(document: SpecMap, problems: list[SpecError], paths: list[tuple[Any, 
             pruned[section] = _copy_map(pruned[section], {name})
         names.add(name)
     for section in broken_sections:
-        if section in ITEM_SECTIONS and isinstance(document.get(section), dict):
-            names.update(str(key) for key in document[section])
+        content = document.get(section)
+        if (section in ITEM_SECTIONS or section not in SCHEMA["properties"]) and isinstance(content, dict):
+            names.update(str(key) for key in content)  # a misspelled section: its names stay silent
+        elif section == "units" or section not in SCHEMA["properties"]:  # e.g. 'unit:' for 'units:'
+            names.update(_unit_names(content))
     return pruned, names
+
+
+def _unit_names(content: Any) -> set[str]:
+    if isinstance(content, dict):
+        return {str(key) for key in content}
+    if isinstance(content, list):
+        return {str(item).split("=", 1)[0].strip() for item in content}
+    return set()
 
 
 def _copy_map(source: SpecMap, without: set[Any]) -> SpecMap:

@@ -12,6 +12,7 @@ Use :func:`opt_model.spec.load_spec`; this module is its engine.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -113,7 +114,12 @@ class SpecBuilder(BaseScope):
 
     # problems --------------------------------------------------------------------------------
     def report(self, error: SpecError) -> None:
-        self.errors.extend(error.errors)
+        self.errors.extend(e for e in error.errors if not self._consequence(e))
+
+    def _consequence(self, error: SpecError) -> bool:
+        """True for an unknown unit whose definition sits in a broken (e.g. misspelled) section."""
+        match = re.search(r"unknown unit '([^']+)'", str(error.reason or error))
+        return bool(match and match.group(1) in self.failed)
 
     @contextmanager
     def item(self, loc: Loc, name: str | None = None) -> Iterator[None]:

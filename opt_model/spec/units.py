@@ -145,8 +145,9 @@ def parse_unit(text: str) -> Unit:
     try:
         unit = registry().parse_units(cleaned)
     except Exception as error:  # pint raises several types (UndefinedUnitError, DefinitionSyntaxError...)
-        name = getattr(error, "unit_names", None)
-        unknown = f" (unknown unit {name!r})" if isinstance(name, str) else ""
+        names = getattr(error, "unit_names", None)
+        name = names if isinstance(names, str) else names[0] if isinstance(names, (tuple, list)) and names else None
+        unknown = f" (unknown unit {name!r})" if name else ""
         raise UnitError(f"{text!r} is not a unit{unknown}") from None
     return unit
 
