@@ -61,3 +61,32 @@ def test_compile_keeps_names_and_bounds() -> None:
     assert form.col_lower.tolist() == [1.0, 2.0]
     assert form.integrality is not None and form.integrality.tolist() == [1, 1]
     assert form.problem_class.value == "MILP"
+
+
+def test_compiled_form_holds_the_model_once_and_read_only() -> None:
+    """After compile, coefficients and bounds are views of the form's (read-only) arrays, values unchanged."""
+    rng = np.random.default_rng(3)
+    task, machine = om.Dim("task", 6), om.Dim("machine", 3)
+    m = om.Model("alloc")
+    x = m.add_variables("x", dims=(task, machine), lb=0, ub=1)
+    m.add_constraints("assign", x.sum("machine") == 1)
+    use = rng.uniform(0.5, 2.0, (6, 3))
+    cpu = m.add_resource("cpu", capacity=om.data(np.full(3, 5.0), dims=machine))
+    cpu.add_usage((om.data(use, dims=(task, machine)) * x).sum("task"))
+    cost = rng.uniform(1, 10, (6, 3))
+    m.minimize((om.data(cost, dims=(task, machine)) * x).sum())
+    before_usage = np.array(cpu.usage.coeffs)
+    first = m.compile().form
+    assert np.shares_memory(cpu.usage.coeffs, first.A.data)
+    assert np.shares_memory(x.lower, first.col_lower)
+    np.testing.assert_array_equal(cpu.usage.coeffs, before_usage)
+    for array in (first.c, first.A.data, first.col_lower):
+        with pytest.raises(ValueError, match="read-only"):
+            array[0] = 99.0
+    second = m.compile().form  # compiling again from the views gives the same arrays
+    np.testing.assert_array_equal(second.A.toarray(), first.A.toarray())
+    np.testing.assert_array_equal(second.c, first.c)
+    result = m.solve()
+    assert result.status.value == "optimal"
+    assert result.objective == pytest.approx(float((cost * result.value(x).values).sum()))
+    np.testing.assert_allclose(result.value(cpu.usage).values, (use * result.value(x).values).sum(axis=0))
