@@ -26,6 +26,7 @@ _LAZY: dict[str, str] = {
     "SolverNotAvailableError": "solvers.errors", "SpecError": "solvers.errors",
     "UnsupportedProblemError": "solvers.errors",
     "is_model_file": "solvers.files", "read_file": "solvers.files", "write_file": "solvers.files",
+    "solve_file": "solvers.files", "FileSummary": "solvers.files",
     "Residuals": "solvers.kkt", "ResidualTolerances": "solvers.kkt", "check_optimality": "solvers.kkt",
     "NameBlock": "solvers.names", "NameMap": "solvers.names",
     "BackendResult": "solvers.result",
@@ -79,7 +80,7 @@ if TYPE_CHECKING:
         SpecError,
         UnsupportedProblemError,
     )
-    from solvers.files import is_model_file, read_file, write_file
+    from solvers.files import FileSummary, is_model_file, read_file, solve_file, write_file
     from solvers.kkt import Residuals, ResidualTolerances, check_optimality
     from solvers.names import NameBlock, NameMap
     from solvers.result import BackendResult
@@ -95,5 +96,6 @@ __all__ = [
     "SolveOptions", "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "StandardForm",
     "UnsupportedProblemError", "available_backends", "backend_class", "backend_names", "capable_backends",
     "capability_table", "choose_backend", "get_backend", "is_model_file", "read_file", "register", "solve",
+    "solve_file", "FileSummary",
     "write_file",
 ]

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-import scipy.sparse as sp
 
 from solvers.errors import ModelError
 from solvers.result import BackendResult
@@ -230,6 +229,8 @@ class Session(Protocol):
 
 def editable_copy(form: StandardForm) -> StandardForm:
     """A copy of ``form`` whose arrays a session may change in place (CSR matrix, sorted indices)."""
+    import scipy.sparse as sp
+
     copy = StandardForm(
         c=np.array(form.c, dtype=np.float64), A=sp.csr_matrix(form.A, dtype=np.float64, copy=True),
         row_lower=np.array(form.row_lower, dtype=np.float64),
@@ -259,6 +260,8 @@ def index_values(indices: Any, values: Any, size: int, what: str) -> tuple[np.nd
 
 def set_coefficients(form: StandardForm, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
     """Set ``form.A[rows[k], cols[k]] = values[k]`` in a CSR matrix with sorted indices (in bulk)."""
+    import scipy.sparse as sp
+
     A = form.A
     positions = np.full(rows.size, -1, dtype=np.int64)
     for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from solvers.errors import ModelError
 from solvers.names import NameMap
+
+if TYPE_CHECKING:  # scipy is loaded by whoever builds a matrix, not by this module (start-up time)
+    import scipy.sparse as sp
 
 
 class Sense(str, Enum):

@@ -137,12 +137,11 @@ def check_expected(expected: dict[str, Any], payload: dict[str, Any]) -> dict[st
 
 
 def _solve_file(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    from solvers import is_model_file, read_file, solve
+    from solvers import is_model_file, solve_file
 
     if not is_model_file(path):
         raise InputFileError(f"{path}: unknown file type; give a .mps, .lp or .yaml file")
-    form = read_file(path)
-    result = solve(form, args.solver or "auto", _options(args))
+    result, form = solve_file(path, args.solver or "auto", _options(args))  # HiGHS solves it as it reads it
     payload: dict[str, Any] = {
         "model": form.name, "status": result.status.value, "objective": result.objective,
         "solver": result.solver, "solver_version": result.solver_version, "solve_time_s": result.solve_time_s,
@@ -152,7 +151,7 @@ def _solve_file(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
         payload["mip_gap"] = result.mip_gap
     rows: list[dict[str, Any]] = []
     if result.x is not None:
-        names = form.column_names().names()
+        names = form.column_names
         payload["variables"] = dict(zip(names, result.x.tolist()))
         rows = [{"kind": "variable", "name": n, "value": v} for n, v in zip(names, result.x.tolist())]
     return payload, rows

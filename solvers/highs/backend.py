@@ -22,8 +22,13 @@ from solvers.standard_form import ProblemClass, StandardForm
 from solvers.status import SolveStatus
 
 
-def collect_result(h: Any, form: StandardForm, solver: str, handoff: float, solve_time: float) -> BackendResult:
-    """Read status, solution, duals and basis out of a solved ``Highs`` instance."""
+def collect_result(h: Any, solver: str, handoff: float, solve_time: float, *, constant: float,
+                   is_mip: bool) -> BackendResult:
+    """Read status, solution, duals and basis out of a solved ``Highs`` instance.
+
+    ``constant`` is the objective's constant (the objective of an empty model); ``is_mip``
+    says whether duals are meaningful.
+    """
     raw = h.getModelStatus()
     status = map_status(raw)
     info = h.getInfo()
@@ -39,15 +44,15 @@ def collect_result(h: Any, form: StandardForm, solver: str, handoff: float, solv
         solution = h.getSolution()
         result.x = np.asarray(solution.col_value, dtype=np.float64)
         result.row_activity = np.asarray(solution.row_value, dtype=np.float64)
-        result.objective = float(info.objective_function_value) if raw.name != "kModelEmpty" else form.constant
-        if int(info.dual_solution_status) == 2 and not form.is_mip:
+        result.objective = float(info.objective_function_value) if raw.name != "kModelEmpty" else constant
+        if int(info.dual_solution_status) == 2 and not is_mip:
             result.row_dual = np.asarray(solution.row_dual, dtype=np.float64)
             result.reduced_cost = np.asarray(solution.col_dual, dtype=np.float64)
         basis = h.getBasis()
         if basis.valid:
             result.col_basis = status_codes(basis.col_status)
             result.row_basis = status_codes(basis.row_status)
-    if form.is_mip:
+    if is_mip:
         result.mip_bound = float(info.mip_dual_bound)
         result.mip_gap = float(info.mip_gap)
     result.extra["max_primal_infeasibility"] = float(info.max_primal_infeasibility)
@@ -87,7 +92,7 @@ class HighsBackend(Backend):
         start = time.perf_counter()
         run_status = h.run()
         solve_time = time.perf_counter() - start
-        result = collect_result(h, form, self.full_name, handoff, solve_time)
+        result = collect_result(h, self.full_name, handoff, solve_time, constant=form.constant, is_mip=form.is_mip)
         if run_status == highspy.HighsStatus.kError and result.status is SolveStatus.OPTIMAL:
             result.status = SolveStatus.ERROR
         return result

@@ -8,7 +8,6 @@ import sys
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from solvers.backend import SolveOptions
 from solvers.errors import SolverError, SolverNotAvailableError
@@ -110,6 +109,8 @@ def pass_model(h: Any, form: StandardForm) -> None:
     common = (np.ascontiguousarray(form.c, dtype=np.float64), form.col_lower, form.col_upper,
               form.row_lower, form.row_upper, indptr, indices, A.data)
     if form.Q is not None and form.Q.nnz:
+        import scipy.sparse as sp
+
         lower = sp.tril(form.Q, format="csc")
         lower.sort_indices()
         status = h.passModel(n, m, A.nnz, lower.nnz, a_format, _TRIANGULAR, sense, float(form.constant),

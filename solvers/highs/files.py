@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from solvers.errors import InputFileError
-from solvers.highs.core import highspy, new_highs, pass_model
+from solvers.file_names import lp_names, mps_names, polish, write_name_map
+from solvers.highs.core import apply_options, highspy, new_highs, pass_model
 from solvers.names import NameMap
 from solvers.standard_form import Integrality, Sense, StandardForm
+from solvers.status import SolveStatus
+
+if TYPE_CHECKING:
+    from solvers.files import FileSummary
+    from solvers.options import SolveOptions
+    from solvers.result import BackendResult
 
 
 def read_model(path: str | Path) -> StandardForm:
@@ -22,14 +30,10 @@ def read_model(path: str | Path) -> StandardForm:
     >>> form.num_rows, form.constraint_names().names()
     (3, ['plant1', 'plant2', 'plant3'])
     """
+    import scipy.sparse as sp
+
     file = Path(path)
-    if not file.is_file():
-        raise InputFileError(f"{file}: no such file; check the path")
-    h = new_highs()
-    status = h.readModel(str(file))
-    if status == highspy.HighsStatus.kError:
-        raise InputFileError(f"{file}: HiGHS could not read it as an MPS or LP file; "
-                             "check its format (free or fixed MPS, CPLEX LP)")
+    h = _read(file)
     model = h.getModel()
     lp = model.lp_
     n, m = int(lp.num_col_), int(lp.num_row_)
@@ -73,6 +77,54 @@ def read_model(path: str | Path) -> StandardForm:
     return form
 
 
+def _read(file: Path, verbose: bool = False) -> Any:
+    """A ``Highs`` instance holding the model of ``file``."""
+    if not file.is_file():
+        raise InputFileError(f"{file}: no such file; check the path")
+    h = new_highs(verbose)
+    status = h.readModel(str(file))
+    if status == highspy.HighsStatus.kError:
+        raise InputFileError(f"{file}: HiGHS could not read it as an MPS or LP file; "
+                             "check its format (free or fixed MPS, CPLEX LP)")
+    return h
+
+
+def solve_model_file(path: str | Path, options: SolveOptions, variant: str | None,
+                     solver: str) -> tuple[BackendResult, FileSummary]:
+    """Read an MPS or LP file into HiGHS and solve it there, without building a standard form.
+
+    The path ``opt-model solve FILE`` takes: one reader, one solver instance, and neither the
+    form's arrays nor scipy (whose import alone costs about as much as solving a small file).
+
+    Example
+    -------
+    >>> from solvers.options import SolveOptions
+    >>> result, summary = solve_model_file("problems/mps/wyndor.mps", SolveOptions(), None, "highs")
+    >>> result.objective, summary.num_rows, summary.column_names
+    (36.0, 3, ['x1', 'x2'])
+    """
+    from solvers.files import FileSummary
+    from solvers.highs.backend import collect_result
+
+    file = Path(path)
+    h = _read(file, options.verbose)
+    apply_options(h, options, variant)
+    lp = h.getLp()
+    n, m = int(lp.num_col_), int(lp.num_row_)
+    is_mip = bool(len(lp.integrality_)) and any(int(v) for v in lp.integrality_)
+    start = time.perf_counter()
+    run_status = h.run()
+    solve_time = time.perf_counter() - start
+    result = collect_result(h, solver, 0.0, solve_time, constant=float(lp.offset_), is_mip=is_mip)
+    if run_status == highspy.HighsStatus.kError and result.status is SolveStatus.OPTIMAL:
+        result.status = SolveStatus.ERROR
+    names = list(lp.col_names_)
+    summary = FileSummary(name=lp.model_name_ or file.stem.split(".")[0], num_rows=m, num_cols=n,
+                          num_nonzeros=int(h.getNumNz()), is_mip=is_mip,
+                          column_names=names if len(names) == n else [f"x[{j}]" for j in range(n)])
+    return result, summary
+
+
 def write_model(form: StandardForm, path: str | Path) -> None:
     """Write ``form`` as MPS (``.mps``) or CPLEX LP (``.lp``) through HiGHS."""
     file = Path(path)
@@ -82,15 +134,14 @@ def write_model(form: StandardForm, path: str | Path) -> None:
     pass_model(h, form)
     col_names = form.column_names().names()
     row_names = form.constraint_names().names()
-    for j, col in enumerate(col_names):
-        h.passColName(j, _file_safe(col))
-    for i, row in enumerate(row_names):
-        h.passRowName(i, _file_safe(row))
+    safe = lp_names if file.suffix.lower() == ".lp" else mps_names  # names kept, sanitised only where needed
+    written_cols, written_rows = safe(col_names), safe(row_names)
+    for j, col in enumerate(written_cols):
+        h.passColName(j, col)
+    for i, row in enumerate(written_rows):
+        h.passRowName(i, row)
     status = h.writeModel(str(file))
     if status == highspy.HighsStatus.kError:
         raise InputFileError(f"{file}: HiGHS could not write the model; check the folder exists and is writable")
-
-
-def _file_safe(name: str) -> str:
-    """MPS and LP names may not contain spaces; brackets and commas are fine for HiGHS."""
-    return name.replace(" ", "_")
+    polish(file, form.name or file.stem)  # shortest round-trip numbers, a non-empty NAME
+    write_name_map(file, [("column", col_names, written_cols), ("row", row_names, written_rows)])
