@@ -27,9 +27,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument("spec", help="YAML spec with an uncertainty: section (robust: and validation: are used)")
     parser.add_argument("--target", type=float, default=None, metavar="P",
                         help="required out-of-sample P(feasible), e.g. 0.95 (default: robust: or validation:)")
-    parser.add_argument("--method", choices=("budget", "box", "ellipsoid", "scenario", "saa"), default=None,
-                        help="protection: budget (Bertsimas & Sim, default), box, ellipsoid (SOCP), scenario "
-                             "(Campi & Garatti), saa (indicator MILP)")
+    parser.add_argument("--method", choices=("budget", "box", "ellipsoid", "scenario", "saa", "two-stage"),
+                        default=None, help="protection: budget (Bertsimas & Sim, default), box, ellipsoid (SOCP), "
+                                           "scenario (Campi & Garatti), saa (indicator MILP), two-stage (recourse)")
+    parser.add_argument("--first-stage", action="append", default=None, metavar="NAME",
+                        help="two-stage: a variable decided before the uncertainty (repeatable; default: every "
+                             "provisioned amount)")
     parser.add_argument("--levels", default=None, metavar="L1,L2,...",
                         help="protection levels to search: Gamma, Omega, scenario counts or eps values")
     parser.add_argument("--scenarios", type=int, default=None, help="fresh out-of-sample scenarios (default 1000)")
@@ -99,7 +102,8 @@ def run_robustify(args: argparse.Namespace) -> int:
     report = robustify(model, method=args.method, target=args.target, thresholds=_thresholds(args.threshold),
                        levels=_levels(args.levels), scenarios=args.scenarios, seed=args.seed, beta=args.beta,
                        refine=args.refine,
-                       strict=args.strict, solver=args.solver, options=dict(model.solver_options) or None,
+                       strict=args.strict, first_stage=args.first_stage, solver=args.solver,
+                       options=dict(model.solver_options) or None,
                        jobs=args.jobs, scheduler=args.scheduler, compare_box=not args.no_box)
     if args.plot:
         report.plot(args.plot)

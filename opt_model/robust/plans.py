@@ -127,15 +127,31 @@ def evaluate_plan(plan: RobustPlan, *, scenarios: int = 1000, seed: int | None =
     if plan.x is None:
         return plan
     analysis = plan.uncertainty.analysis
+    first = plan.details.get("first_stage_indices")
+    if first is not None:  # two-stage: the first stage is fixed, the recourse re-solved in each scenario
+        columns = np.asarray(first, dtype=np.int64)
+        lower = analysis.form.col_lower.copy()
+        upper = analysis.form.col_upper.copy()
+        lower[columns] = upper[columns] = plan.x[columns]
+        analysis = replace(analysis, form=replace(analysis.form, col_lower=lower, col_upper=upper))
     if analysis.form.is_mip:
         analysis = analysis.with_integers_fixed(plan.x)
     nominal = solve_nominal(analysis, options)
     form = analysis.form
-    own = replace(nominal, x=plan.x, activity=np.asarray(form.A @ plan.x), objective=form.objective_value(plan.x))
+    x = nominal.x if first is not None else plan.x
+    own = replace(nominal, x=x, activity=np.asarray(form.A @ x), objective=form.objective_value(x))
     results = run_scenarios(analysis, plan=plan.uncertainty.plan, count=scenarios, seed=seed, jobs=jobs,
                             scheduler=scheduler, options=options, progress=progress, nominal=own)
     labels = plan.uncertainty.plan.parameter_labels
-    plan.evaluation = summarise(analysis, labels, results, own.objective, seed, confidence)
+    report = summarise(analysis, labels, results, own.objective, seed, confidence)
+    if first is not None:  # feasible = the recourse has an answer
+        from opt_model.sensitivity.stats import wilson_interval
+        solved = int(results.optimal.sum())
+        report.feasible_probability = solved / results.count
+        report.feasible_interval = wilson_interval(solved, results.count, confidence)
+        report.notes.append("two-stage plan: P(feasible) is the share of scenarios in which the recourse, with the "
+                            "first stage fixed, has an optimum; the objective distribution is its cost")
+    plan.evaluation = report
     if thresholds:
         plan.verdict = evaluate(plan.evaluation, thresholds)
     return plan

@@ -30,7 +30,7 @@ from opt_model.robust.sets import DEFAULT_COVERAGE, RowUncertainty
 from opt_model.sensitivity.problem import as_analysis_model, spec_section
 from solvers import Sense
 
-SEARCH_METHODS = ("budget", "ellipsoid", "scenario", "saa", "box")
+SEARCH_METHODS = ("budget", "ellipsoid", "scenario", "saa", "box", "two-stage")
 _GAMMAS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0, 20.0, 25.0, 32.0, 40.0, 50.0, 64.0)
 _OMEGAS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)
 _COUNTS = (10, 20, 50, 100, 200, 500, 1000, 2000)
@@ -285,8 +285,9 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
               target: float | None = None, thresholds: Mapping[str, Any] | None = None,
               levels: Sequence[float] | None = None, scenarios: int | None = None, seed: int | None = None,
               beta: float | None = None, refine: int | None = None, coverage: float | None = None,
-              strict: bool = False, solver: str = "auto", options: Mapping[str, Any] | None = None, jobs: int = 1,
-              scheduler: Any = None, compare_box: bool = True, progress: bool = False) -> RobustifyReport:
+              strict: bool = False, first_stage: Sequence[str] | None = None, solver: str = "auto",
+              options: Mapping[str, Any] | None = None, jobs: int = 1, scheduler: Any = None,
+              compare_box: bool = True, progress: bool = False) -> RobustifyReport:
     """Find the cheapest protection level whose plan passes out of sample.
 
     ``target`` is the required P(feasible) (default 0.95, or the spec's
@@ -324,6 +325,8 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     seed = int(seed if seed is not None else settings.get("seed", 0))
     beta = float(beta if beta is not None else settings.get("beta", 1e-3))
     refine = int(refine if refine is not None else settings.get("refine", 2))
+    if first_stage is None and settings.get("first_stage"):
+        first_stage = [str(name) for name in settings["first_stage"]]
     if levels is None and settings.get("levels"):
         levels = [float(level) for level in settings["levels"]]
     if target is None and settings.get("target") is not None:
@@ -358,7 +361,7 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     judge(nominal)
     box = judge(robust_counterpart(unc, method="box", solver=solver, options=options)) \
         if compare_box or method == "box" else None
-    build = _builder(unc, method, goal, beta, seed, solver, options)
+    build = _builder(unc, method, goal, beta, seed, solver, options, first_stage)
     ladder = list(levels) if levels is not None else _ladder(unc, method, goal, beta)
     if method == "box":
         assert box is not None
@@ -395,12 +398,19 @@ def _ladder(unc: RowUncertainty, method: str, goal: float, beta: float) -> list[
         return sorted(float(c) for c in counts)
     if method == "saa":
         return [min(0.99, share * (1.0 - goal)) for share in _EPS_SHARES]
+    if method == "two-stage":
+        return [20.0, 50.0, 100.0, 200.0]
     return [0.0]
 
 
 def _builder(unc: RowUncertainty, method: str, goal: float, beta: float, seed: int | None, solver: str,
-             options: Mapping[str, Any] | None) -> Callable[[float], RobustPlan]:
+             options: Mapping[str, Any] | None, first_stage: Sequence[str] | None = None
+             ) -> Callable[[float], RobustPlan]:
     def build(level: float) -> RobustPlan:
+        if method == "two-stage":
+            from opt_model.robust.recourse import two_stage
+            return two_stage(unc, first_stage=first_stage, scenarios=int(level), seed=seed, solver=solver,
+                             options=options)
         if method == "budget":
             return robust_counterpart(unc, method="budget", gamma=level, solver=solver, options=options)
         if method == "ellipsoid":
