@@ -44,13 +44,16 @@ _LAZY: dict[str, str] = {
     "Network": "opt_model.network", "flow_conservation": "opt_model.network",
     "Provision": "opt_model.resources", "Resource": "opt_model.resources",
     "Result": "opt_model.result",
+    "RobustPlan": "opt_model.robust.plans", "RobustifyReport": "opt_model.robust.loop",
+    "robustify": "opt_model.robust.loop", "robust_counterpart": "opt_model.robust.protect",
+    "chance_constrained": "opt_model.robust.protect", "two_stage": "opt_model.robust.recourse",
     "load_spec": "opt_model.spec", "loads_spec": "opt_model.spec", "to_spec": "opt_model.spec",
     "define_unit": "opt_model.spec.units",
     "Variable": "opt_model.variables", "VarKind": "opt_model.variables",
     "SolveStatus": "solvers.status",
 }
 # Subpackages reachable as attributes (``om.lifecycle.lifecycle(...)``, ``om.sensitivity``).
-_SUBMODULES = ("bench", "cli", "lifecycle", "sensitivity", "spec")
+_SUBMODULES = ("bench", "cli", "lifecycle", "robust", "sensitivity", "spec")
 
 
 def __getattr__(name: str) -> Any:
@@ -91,6 +94,10 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from opt_model.network import Network, flow_conservation
     from opt_model.resources import Provision, Resource
     from opt_model.result import Result
+    from opt_model.robust.loop import RobustifyReport, robustify
+    from opt_model.robust.plans import RobustPlan
+    from opt_model.robust.protect import chance_constrained, robust_counterpart
+    from opt_model.robust.recourse import two_stage
     from opt_model.spec import load_spec, loads_spec, to_spec
     from opt_model.spec.units import define_unit
     from opt_model.variables import Variable, VarKind
@@ -105,4 +112,5 @@ __all__ = [
     "OptModelError", "Provision", "quad_form", "QuadraticExpression", "quicksum", "Resource", "Result",
     "SensitivityError", "solve_lexicographic", "SolverError", "SolverNotAvailableError", "SolveStatus", "SpecError",
     "sum_squares", "to_spec", "UnsupportedProblemError", "Variable", "VarKind", "weighted_sum",
+    "RobustPlan", "RobustifyReport", "robustify", "robust_counterpart", "chance_constrained", "two_stage",
 ]

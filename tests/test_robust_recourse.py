@@ -7,10 +7,10 @@ import pytest
 
 import opt_model as om
 from opt_model.errors import ModelError
+from opt_model.robust.loop import robustify
 from opt_model.robust.plans import evaluate_plan
 from opt_model.robust.protect import row_uncertainty
 from opt_model.robust.recourse import two_stage
-from opt_model.robust.robustify import robustify
 from opt_model.sensitivity.uncertainty import Uncertain, Uniform, capacity
 
 PRICE, COST = 5.0, 3.0

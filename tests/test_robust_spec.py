@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from opt_model.cli import main
-from opt_model.robust.robustify import robustify
+from opt_model.robust.loop import robustify
 from opt_model.spec import load_spec, loads_spec
 from tests.conftest import REPO
 

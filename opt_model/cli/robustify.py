@@ -80,7 +80,7 @@ def _thresholds(items: list[str]) -> dict[str, float]:
 
 
 def run_robustify(args: argparse.Namespace) -> int:
-    from opt_model.robust.robustify import robustify
+    from opt_model.robust.loop import robustify
     from opt_model.spec import load_spec
 
     path = Path(args.spec)

@@ -17,7 +17,6 @@ from typing import Any
 _EXPORTS = {
     "RowUncertainty": "opt_model.robust.sets",
     "Counterpart": "opt_model.robust.counterpart",
-    "counterpart": "opt_model.robust.counterpart",
     "protection": "opt_model.robust.counterpart",
     "scenario_count": "opt_model.robust.chance",
     "scenario_epsilon": "opt_model.robust.chance",
@@ -30,8 +29,8 @@ _EXPORTS = {
     "chance_constrained": "opt_model.robust.protect",
     "row_uncertainty": "opt_model.robust.protect",
     "two_stage": "opt_model.robust.recourse",
-    "RobustifyReport": "opt_model.robust.robustify",
-    "robustify": "opt_model.robust.robustify",
+    "RobustifyReport": "opt_model.robust.loop",
+    "robustify": "opt_model.robust.loop",
     "ROBUST_SCHEMA": "opt_model.robust.schema",
 }
 
