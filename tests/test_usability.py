@@ -323,3 +323,58 @@ def test_export_keeps_names_and_writes_short_numbers(tmp_path: Path, suffix: str
     reference = om.load_spec("problems/diet.yaml").solve().objective
     assert main(["solve", str(target), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(reference, rel=1e-9)
+
+
+# 10. help texts -----------------------------------------------------------------------------------------------
+def _all_options() -> list[tuple[str, object]]:
+    import argparse
+
+    from opt_model.cli import build_parser
+
+    found: list[tuple[str, object]] = []
+
+    def walk(parser: argparse.ArgumentParser, prefix: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{prefix} {name}")
+            elif action.option_strings and action.help is not argparse.SUPPRESS:
+                found.append((f"{prefix} {action.option_strings[0]}", action))
+    walk(build_parser(), "opt-model")
+    return found
+
+
+def test_every_option_has_help_and_its_default() -> None:
+    import argparse
+
+    from opt_model.cli import build_parser
+    missing = []
+    for name, action in _all_options():
+        assert isinstance(action, argparse.Action)
+        if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            continue
+        if not action.help:
+            missing.append(f"{name}: no help")
+            continue
+        default = action.default
+        shown = default is None or default is False or default == [] or "default" in action.help.lower()
+        if not shown:
+            formatter = build_parser().formatter_class(prog="x")
+            shown = "(default: %(default)s)" in formatter._get_help_string(action)  # type: ignore[attr-defined]
+        if not shown:
+            missing.append(f"{name}: default {default!r} not shown")
+    assert not missing, missing
+
+
+def test_robustness_help_explains_distributions(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["robustness", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "relative:10 means 90 %..110 %" in text
+    assert "--scenarios N Monte Carlo scenarios" in text and "(default: 1000)" in text
+    assert "--seed SEED random seed" in text and "(default: 0)" in text
+
+
+def test_readme_says_netlib_tests_skip_without_shared_data() -> None:
+    text = " ".join(Path("README.md").read_text().split())
+    assert "../shared/data/netlib" in text and "skip" in text

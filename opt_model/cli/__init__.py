@@ -30,9 +30,27 @@ COMMAND_MODULES = [
 EXIT_OK = 0
 EXIT_NOT_OPTIMAL = 1
 EXIT_INPUT_ERROR = 2
+EXIT_INTERNAL = 3
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help that states every option's default (unless its text already does)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        empty = default is None or default is False or default == [] or default == ""
+        if (action.option_strings and "default" not in text.lower() and not empty
+                and default is not argparse.SUPPRESS and not isinstance(action, argparse._VersionAction)):
+            text += " (default: %(default)s)"
+        return text
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         sys.stderr.write(f"opt-model: error: {message}\n")

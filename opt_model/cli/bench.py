@@ -148,10 +148,13 @@ def _add_compare(actions: Any) -> None:
                          help="slowdown factor that counts (default 1.10; raised by the spread of repeats)")
     compare.add_argument("--min-time", type=float, default=0.1, metavar="S",
                          help="differences below this many seconds are noise (default 0.1)")
-    compare.add_argument("--time-column", choices=("wall_time_s", "solve_time_s"), default="wall_time_s")
-    compare.add_argument("--shift", type=float, default=10.0)
-    compare.add_argument("--format", choices=("text", "json"), default="text")
-    compare.add_argument("--output", "-o", default=None, metavar="PATH")
+    compare.add_argument("--time-column", choices=("wall_time_s", "solve_time_s"), default="wall_time_s",
+                         help="time measure: wall time of the isolated run or the solver's solve time")
+    compare.add_argument("--shift", type=float, default=10.0, metavar="S",
+                         help="shift of the geometric mean in seconds")
+    compare.add_argument("--format", choices=("text", "json"), default="text", help="output format")
+    compare.add_argument("--output", "-o", default=None, metavar="PATH",
+                         help="write the output to PATH (default: stdout)")
     compare.set_defaults(handler=run_compare)
 
 
@@ -181,7 +184,7 @@ def _add_monitor(subparsers: Any) -> None:
                          help="relative objective change that counts as drift (default 0.05)")
     monitor.add_argument("--allocation-threshold", type=float, default=0.10,
                          help="relative L1 change of the allocation that counts as drift (default 0.10)")
-    monitor.add_argument("--format", choices=("text", "json"), default="text")
+    monitor.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     monitor.set_defaults(handler=run_monitor)
 
 

@@ -38,12 +38,14 @@ def register(subparsers: Any) -> None:
         description="Cost and right-hand-side ranging, shadow prices (one-sided at degenerate optima), "
                     "bottlenecks and parametric sweeps; infeasibility diagnosis for an infeasible model.")
     sensitivity.add_argument("file", help="model file: .mps, .lp or a .yaml spec")
-    sensitivity.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    sensitivity.add_argument("--output", "-o", default=None, metavar="PATH", help="write the output to PATH")
+    sensitivity.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    sensitivity.add_argument("--output", "-o", default=None, metavar="PATH",
+                             help="write the output to PATH (default: stdout)")
     sensitivity.add_argument("--bottlenecks", action="store_true", help="add the bottleneck ranking")
     sensitivity.add_argument("--no-one-sided", action="store_true",
                              help="skip the re-solves for one-sided shadow prices at degenerate rows")
-    sensitivity.add_argument("--objective-unit", default="", help="unit of the objective, e.g. USD")
+    sensitivity.add_argument("--objective-unit", default="",
+                             help="unit of the objective, e.g. USD (default: the spec's objective unit)")
     sensitivity.add_argument("--sweep", metavar="KIND:NAME",
                              help="parametric sweep of one number, e.g. capacity:memory[h1] or cost:x[etl,h1]")
     sensitivity.add_argument("--from", dest="sweep_from", type=float, help="start of the sweep")
@@ -57,21 +59,29 @@ def register(subparsers: Any) -> None:
                     "often the nominal plan stays feasible, the objective distribution, regret and basis changes.")
     robust.add_argument("file", help="a .yaml spec (with an uncertainty: section) or an .mps/.lp file")
     robust.add_argument("--uncertain", action="append", default=[], metavar="KIND:NAME=DIST:ARGS",
-                        help="an uncertain parameter, e.g. capacity:memory=relative:10, cost:x=normal:3,0.5, "
-                             "rhs:demand[h1]=uniform:90,110 (repeatable)")
+                        help="an uncertain parameter (repeatable). KIND is cost, capacity, rhs, lower or upper; "
+                             "NAME a variable, resource or constraint, optionally with [labels]; DIST:ARGS one of "
+                             "relative:P (multipliers of the nominal value, uniform within +-P %%: relative:10 "
+                             "means 90 %%..110 %% of each value), uniform:LOW,HIGH, normal:MEAN,STD, "
+                             "triangular:LOW,MODE,HIGH, lognormal:MU,SIGMA (absolute values). Examples: "
+                             "capacity:memory=relative:10, cost:x=normal:3,0.5, rhs:demand[h1]=uniform:90,110 "
+                             "(default: the spec's uncertainty: section, else --percent on every capacity)")
     robust.add_argument("--uncertainty", metavar="FILE", help="YAML or JSON list of uncertain parameters")
-    robust.add_argument("--scenarios", type=int, default=1000)
-    robust.add_argument("--seed", type=int, default=0)
-    robust.add_argument("--jobs", type=int, default=1, help="local worker processes (default 1)")
-    robust.add_argument("--scheduler", default=None, metavar="ADDRESS", help="Dask scheduler address")
+    robust.add_argument("--scenarios", type=int, default=1000, metavar="N",
+                        help="Monte Carlo scenarios, each a warm re-solve")
+    robust.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same scenarios")
+    robust.add_argument("--jobs", type=int, default=1, metavar="N", help="local worker processes (default: 1)")
+    robust.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="Dask scheduler address (default: local processes)")
     robust.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
                         help="validation threshold, e.g. min_feasible_probability=0.95 (repeatable)")
     robust.add_argument("--global", dest="global_method", choices=("morris", "sobol"),
-                        help="also compute global sensitivity indices")
+                        help="also compute global sensitivity indices (default: none)")
     robust.add_argument("--samples", type=int, default=256,
                         help="Sobol base samples (power of 2) or Morris trajectories")
-    robust.add_argument("--format", choices=("table", "json"), default="table")
-    robust.add_argument("--output", "-o", default=None, metavar="PATH", help="write the output to PATH")
+    robust.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    robust.add_argument("--output", "-o", default=None, metavar="PATH",
+                        help="write the output to PATH (default: stdout)")
     robust.add_argument("--plot", metavar="DIR", help="write PNG charts into DIR")
     robust.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     robust.set_defaults(handler=run_robustness)
