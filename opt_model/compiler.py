@@ -133,21 +133,51 @@ def _segment(variables: np.ndarray, coeffs: np.ndarray, row_ids: np.ndarray) -> 
     ordered = np.transpose(variables, perm)
     first = int(ordered.flat[0])
     size = ordered.size
-    if first < 0 or int(ordered.flat[-1]) != first + size - 1:
-        return None
-    expected = np.arange(first, first + size, dtype=ordered.dtype).reshape(ordered.shape)
-    if not np.array_equal(ordered, expected):
+    if first < 0 or int(ordered.flat[-1]) != first + size - 1 or not _is_range(ordered, first):
         return None
     rows = np.transpose(np.broadcast_to(row_ids, variables.shape), perm)
     return _Segment(first, first + size, rows, np.transpose(coeffs, perm), perm)
 
 
+_CHUNK = 1 << 16  # elements per piece in blocked copies and checks: a few hundred KiB, cache-sized
+
+
+def _chunks(array: np.ndarray) -> list[tuple[int, int]]:
+    """Slices of ``array``'s first axis holding about :data:`_CHUNK` elements each."""
+    rows = array.shape[0] if array.ndim else 1
+    per_row = max(array.size // max(rows, 1), 1)
+    step = max(_CHUNK // per_row, 1)
+    return [(start, min(start + step, rows)) for start in range(0, rows, step)]
+
+
+def _is_range(ordered: np.ndarray, first: int) -> bool:
+    """Whether ``ordered`` (in C order) is ``first, first + 1, ...``, checked piece by piece (no full copy)."""
+    if ordered.ndim == 0:
+        return int(ordered) == first
+    per_row = ordered.size // ordered.shape[0] if ordered.shape[0] else 0
+    base = np.arange(min(ordered.size, _CHUNK + per_row), dtype=np.int64)
+    for start, stop in _chunks(ordered):
+        piece = ordered[start:stop]
+        expected = (base[:piece.size] + (first + start * per_row)).reshape(piece.shape)
+        if not np.array_equal(piece, expected):
+            return False
+    return True
+
+
 def _copy_into(out: np.ndarray, view: np.ndarray, low: int, high: int) -> None:
-    """Copy the C-order elements ``low:high`` of ``view`` into the 1-D (possibly strided) ``out``."""
+    """Copy the C-order elements ``low:high`` of ``view`` into the 1-D (possibly strided) ``out``.
+
+    Whole views are copied in cache-sized pieces along their first axis: a transposed view
+    read in one go walks memory with a stride of a whole row per element.
+    """
     if low == 0 and high == view.size:
         target = out.view()
         target.shape = view.shape  # a view of ``out``: raises rather than copy
-        np.copyto(target, view, casting="same_kind")
+        if view.ndim == 0:
+            np.copyto(target, view, casting="same_kind")
+            return
+        for start, stop in _chunks(view):
+            np.copyto(target[start:stop], view[start:stop], casting="same_kind")
     else:
         out[:] = view.reshape(-1)[low:high]
 
@@ -185,16 +215,23 @@ def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_star
                 segment.expr = expr
             segments.append(segment)
     cuts = sorted({0, n} | {seg.first for seg in segments} | {seg.stop for seg in segments})
-    indptr = np.empty(n + 1, dtype=np.int64)
+    nnz = sum(len([s for s in segments if s.first <= low and high <= s.stop]) * (high - low)
+              for low, high in zip(cuts[:-1], cuts[1:]))
+    if nnz > np.iinfo(np.int32).max:
+        raise ModelError(f"the model has {nnz} nonzeros, more than a 32-bit index can address")
+    indptr = np.empty(n + 1, dtype=np.int32)
     indptr[0] = 0
     index_parts: list[np.ndarray] = []
     value_parts: list[np.ndarray] = []
     for low, high in zip(cuts[:-1], cuts[1:]):
         covering = [seg for seg in segments if seg.first <= low and high <= seg.stop]
         # columns low..high-1 hold len(covering) entries each
-        indptr[low + 1:high + 1] = indptr[low] + len(covering) * np.arange(1, high - low + 1, dtype=np.int64)
+        start = int(indptr[low])
         if not covering:
+            indptr[low + 1:high + 1] = start
             continue
+        indptr[low + 1:high + 1] = np.arange(start + len(covering), start + len(covering) * (high - low) + 1,
+                                             len(covering), dtype=np.int32)
         index = np.empty((high - low, len(covering)), dtype=np.int32)
         value = np.empty((high - low, len(covering)), dtype=np.float64)
         for k, seg in enumerate(covering):
@@ -204,14 +241,12 @@ def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_star
                 shared[id(seg.expr.coeffs)] = _held_view(value[:, k], seg)
         index_parts.append(index.reshape(-1))
         value_parts.append(value.reshape(-1))
-    if indptr[-1] > np.iinfo(np.int32).max:
-        raise ModelError(f"the model has {indptr[-1]} nonzeros, more than a 32-bit index can address")
     num_rows = row_starts[-1] + definitions[-1].lower.size if definitions else 0
     indices = _joined(index_parts, np.int32)
     values = _joined(value_parts, np.float64)
     if not np.isfinite(np.add.reduce(values)) and not np.isfinite(values).all():
         return None  # the row-wise path names the offending coefficient
-    return _csc(values, indices, indptr.astype(np.int32), (num_rows, n))
+    return _csc(values, indices, indptr, (num_rows, n))
 
 
 def _held_view(column: np.ndarray, seg: _Segment) -> np.ndarray:
@@ -256,8 +291,9 @@ def compile_model(model: Model) -> CompiledModel:
     col_names = NameMap()
     for variable in model.variables.values():
         stop = variable.start + variable.size
-        col_lower[variable.start:stop] = variable.lower.ravel()
-        col_upper[variable.start:stop] = variable.upper.ravel()
+        shape = variable.lower.shape
+        col_lower[variable.start:stop].reshape(shape)[...] = variable.lower  # broadcasts need no copy
+        col_upper[variable.start:stop].reshape(shape)[...] = variable.upper
         if variable.kind is not VarKind.CONTINUOUS:
             integrality[variable.start:stop] = Integrality.INTEGER
         elif variable.integer_mask is not None:
@@ -324,7 +360,8 @@ def _share_objective(linear: LinearExpression, c: np.ndarray, shared: dict[int, 
     if linear.dims or not flat.size or not linear.unique or len(linear.blocks) > 1 or int(flat[0]) < 0:
         return
     first = int(flat[0])
-    if first + flat.size <= c.size and np.array_equal(flat, np.arange(first, first + flat.size, dtype=flat.dtype)):
+    if first + flat.size <= c.size and np.array_equal(c[first:first + flat.size], linear.coeffs.reshape(-1)) \
+            and _is_range(flat, first):
         shared[id(linear.coeffs)] = c[first:first + flat.size].reshape(linear.coeffs.shape)
 
 
@@ -427,8 +464,7 @@ def objective_coefficients(linear: LinearExpression, n: int) -> tuple[np.ndarray
         # one variable block summed: every column appears at most once, so assignment suffices
         c = np.zeros(n)
         first = int(vars_flat[0]) if vars_flat.size else 0
-        in_order = np.arange(first, first + vars_flat.size, dtype=vars_flat.dtype)
-        if vars_flat.size and np.array_equal(vars_flat, in_order):
+        if vars_flat.size and _is_range(vars_flat, first):
             c[first:first + vars_flat.size] = coeffs_flat  # the whole block in column order: one copy
         else:
             c[vars_flat] = coeffs_flat

@@ -82,12 +82,12 @@ class Variable(ExpressionOps):
 def bound_array(value: Any, dims: tuple[Dim, ...], what: str, default: float) -> np.ndarray:
     """Bounds as a float array shaped like ``dims`` (scalar, labelled data, dict or array)."""
     if value is None:
-        return np.full(shape_of(dims), default)
+        return np.broadcast_to(np.float64(default), shape_of(dims))  # read-only, no memory per entry
     if isinstance(value, (int, float, np.number)):
         number = float(value)
         if np.isnan(number):
             raise ModelError(f"{what} is NaN; give a number, or +-inf for no bound")
-        return np.full(shape_of(dims), number)
+        return np.broadcast_to(np.float64(number), shape_of(dims))
     labelled = value if isinstance(value, LabeledArray) else data(value, dims=dims, name=what)
     values = labelled.aligned_to(dims, what) if labelled.dims else np.full(shape_of(dims), float(labelled.values))
     if np.isnan(values).any():
