@@ -50,8 +50,30 @@ class Result:
         return self.backend.status
 
     @property
-    def objective(self) -> float:
-        return self.backend.objective
+    def objective(self) -> float | None:
+        """The optimal objective; ``None`` unless the status is optimal.
+
+        An infeasible or unbounded model has no optimal objective (a solver's
+        last iterate is not one), and a limit outcome has at best an
+        incumbent: see :attr:`incumbent_objective` and :attr:`best_bound`.
+        """
+        if not self.status.is_optimal:
+            return None
+        return _finite_or_none(self.backend.objective)
+
+    @property
+    def incumbent_objective(self) -> float | None:
+        """The objective of the best feasible point found when a limit stopped the solve (else ``None``)."""
+        if not self.status.is_limit or self.backend.x is None:
+            return None
+        return _finite_or_none(self.backend.objective)
+
+    @property
+    def best_bound(self) -> float | None:
+        """The best proven bound on the optimum of a MIP stopped by a limit (else ``None``)."""
+        if not self.status.is_limit:
+            return None
+        return _finite_or_none(self.backend.mip_bound)
 
     @property
     def objective_unit(self) -> str:
@@ -70,10 +92,12 @@ class Result:
 
     @property
     def has_solution(self) -> bool:
-        return self.backend.x is not None
+        """True when values can be asked for: the solve ended optimal with a point."""
+        return self.status.is_optimal and self.backend.x is not None
 
     def __repr__(self) -> str:
-        return f"<Result {self.status.value} objective={self.objective:.10g} solver={self.solver}>"
+        objective = "-" if self.objective is None else f"{self.objective:.10g}"
+        return f"<Result {self.status.value} objective={objective} solver={self.solver}>"
 
     def to_text(self, max_variables: int = 20) -> str:
         """Readable summary (what ``print(result)`` shows): status, objective, resources, nonzero variables."""
@@ -140,15 +164,25 @@ class Result:
         return {name for name in names if name.split("[", 1)[0] in user}
 
     # values ------------------------------------------------------------------------------
-    def _x(self) -> np.ndarray:
-        if self.backend.x is None:
+    def _x(self, incumbent: bool = False) -> np.ndarray:
+        x = self.backend.x
+        usable = self.status.is_optimal or (incumbent and self.status.is_limit)
+        if x is None or not usable:
+            hint = ""
+            if x is not None and self.status.is_limit:
+                hint = "; the best point found so far is value(..., incumbent=True)"
             raise SolverError(f"no solution is available: the solve ended with status {self.status.value!r}"
-                              + (f" ({self.backend.message})" if self.backend.message else ""))
-        return self.backend.x
+                              + (f" ({self.backend.message})" if self.backend.message else "") + hint)
+        return x
 
-    def value(self, item: Any) -> Any:
-        """Values of a variable or expression: a :class:`LabeledArray`, or a float for a scalar."""
-        x = self._x()
+    def value(self, item: Any, *, incumbent: bool = False) -> Any:
+        """Values of a variable or expression: a :class:`LabeledArray`, or a float for a scalar.
+
+        Raises :class:`~opt_model.errors.SolverError` unless the solve ended optimal;
+        ``incumbent=True`` also accepts the best feasible point of a solve stopped by a
+        limit (time, iterations, ...).
+        """
+        x = self._x(incumbent)
         if isinstance(item, str):
             item = self.model.variable(item)
         if isinstance(item, Variable):
@@ -286,11 +320,15 @@ class Result:
         out: dict[str, Any] = {
             "model": self.model.name,
             "status": self.status.value,
-            "objective": _finite_or_none(self.objective),
+            "objective": self.objective,
             "solver": self.solver,
             "solver_version": self.backend.solver_version,
             "solve_time_s": self.solve_time_s,
         }
+        if self.incumbent_objective is not None:
+            out["incumbent_objective"] = self.incumbent_objective
+        if self.best_bound is not None:
+            out["best_bound"] = self.best_bound
         if self.backend.mip_gap is not None:
             out["mip_gap"] = _finite_or_none(self.backend.mip_gap)
             out["mip_bound"] = _finite_or_none(self.backend.mip_bound)

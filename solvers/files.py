@@ -1,17 +1,39 @@
-"""Reading and writing model files (MPS, LP), independent of any modeling layer."""
+"""Reading and writing model files (MPS, LP), independent of any modeling layer.
+
+HiGHS's readers are lenient: a coefficient ``abc`` is read as 0, a ``RANGES``
+entry for an unknown row turns another row into an equality, semi-continuous
+columns come back as plain integers.  So :func:`read_file` first checks an MPS
+file strictly (:func:`check_mps`) and refuses, with ``file:line``, malformed
+numbers (also NaN and infinity: ``1e30`` is the MPS spelling of infinity and
+keeps working), unknown sections and bound types, duplicate names and
+entries, references to undeclared rows or columns, a missing objective row
+and what the standard form cannot hold (semi-continuous or semi-integer
+columns, SOS, indicator, cone and quadratic-constraint sections).  Free and
+fixed MPS, ``OBJSENSE``, ``RANGES``, every bound type (``UP LO FX FR MI PL BV
+LI UI``) and ``QUADOBJ``/``QMATRIX``/``QSECTION`` are accepted.  LP files are
+checked for UTF-8 text and semi-continuous sections.  Files larger than
+:data:`MAX_MODEL_FILE_BYTES` are refused before reading.
+"""
 
 from __future__ import annotations
 
+import gzip
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from solvers.errors import InputFileError
 from solvers.standard_form import StandardForm
 
 if TYPE_CHECKING:
     from solvers.options import SolveOptions
     from solvers.result import BackendResult
+
+MAX_MODEL_FILE_BYTES = 2 * 2 ** 30
+"""Largest MPS/LP file read (2 GiB, uncompressed)."""
 
 MODEL_FILE_SUFFIXES = (".mps", ".lp", ".mps.gz", ".lp.gz", ".free-mps", ".qps")
 
@@ -33,6 +55,7 @@ def read_file(path: str | Path) -> StandardForm:
     """
     from solvers.highs.files import read_model
 
+    check_model_file(path)
     return read_model(path)
 
 
@@ -70,6 +93,7 @@ def solve_file(path: str | Path, solver: str = "auto",
     if backend.name == "highs" and backend.is_available():
         from solvers.highs.files import solve_model_file
 
+        check_model_file(path)
         return solve_model_file(path, opts, backend.variant, backend.full_name)
     from solvers.backend import solve
 
@@ -77,6 +101,257 @@ def solve_file(path: str | Path, solver: str = "auto",
     result = solve(form, solver, opts)
     return result, FileSummary(form.name, form.num_rows, form.num_cols, form.num_nonzeros, form.is_mip,
                                form.column_names().names())
+
+
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?")
+_SECTIONS = {"NAME", "OBJSENSE", "OBJSENCE", "ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "QUADOBJ", "QMATRIX",
+             "QSECTION", "ENDATA"}
+_UNSUPPORTED = {"SOS": "SOS constraints", "INDICATORS": "indicator constraints", "CSECTION": "cone constraints",
+                "QCMATRIX": "quadratic constraints", "GENCONS": "general constraints", "PWLOBJ": "piecewise objectives",
+                "PWLNAM": "piecewise objectives", "PWLCON": "piecewise constraints", "SETS": "SOS sets",
+                "LAZYCONS": "lazy constraints", "USERCUTS": "user cuts", "DELAYEDROWS": "lazy constraints",
+                "MODELCUTS": "user cuts", "OBJNAME": "named objectives", "OBJSENSES": "several objectives",
+                "OBJECTIVES": "several objectives"}
+_VALUE_BOUNDS = {"UP", "LO", "FX", "LI", "UI"}
+_FREE_BOUNDS = {"FR", "MI", "PL", "BV"}
+_SEMI_BOUNDS = {"SC": "semi-continuous", "SI": "semi-integer"}
+
+
+def check_model_file(path: str | Path) -> None:
+    """Refuse a malformed or unsupported MPS/LP file with ``file:line`` (see the module docstring).
+
+    Raises :class:`~solvers.errors.InputFileError`; a missing file is left to the reader.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "bad.mps"
+    >>> _ = bad.write_text("ROWS\n N obj\n L c1\nCOLUMNS\n x obj 1 c1 abc\nRHS\n rhs c1 4\nENDATA\n")
+    >>> try:
+    ...     check_model_file(bad)
+    ... except InputFileError as error:
+    ...     print(str(error).split(": ", 1)[1])
+    line 5: 'abc' is not a number (the value of row 'c1' in column 'x')
+    """
+    file = Path(path)
+    if not file.is_file():
+        return
+    name = file.name.lower()
+    try:
+        if file.stat().st_size > MAX_MODEL_FILE_BYTES:
+            raise InputFileError(f"{file}: the file is larger than {MAX_MODEL_FILE_BYTES // 2 ** 30} GiB")
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(file, "rb") as handle:
+            raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
+    except (OSError, EOFError) as error:
+        raise InputFileError(f"{file}: cannot read it: {error}") from None
+    if len(raw) > MAX_MODEL_FILE_BYTES:
+        raise InputFileError(f"{file}: the file is larger than {MAX_MODEL_FILE_BYTES // 2 ** 30} GiB uncompressed")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        raise InputFileError(f"{file}:{line}: the file is not UTF-8 text (byte 0x{raw[error.start]:02x}); names "
+                             "must be plain text") from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise InputFileError(f"{file}:{line}: the file contains a NUL byte; it is not a text model file")
+    stem = name.removesuffix(".gz")
+    if stem.endswith(".lp"):
+        _check_lp(text, str(file))
+    else:
+        _MpsChecker(str(file)).check(text)
+
+
+_LP_SECTIONS = {"end", "bin", "binary", "binaries", "gen", "general", "generals", "bounds", "bound", "semi",
+                "semis", "semi-continuous", "sos", "subject to", "such that", "st", "s.t.", "st.", "maximize",
+                "minimize", "maximise", "minimise", "max", "min", "maximum", "minimum", "free"}
+
+
+def _check_lp(text: str, file: str) -> None:
+    lines = [line.strip().lower() for line in text.splitlines()]
+    for number, word in enumerate(lines, 1):
+        kind = "semi-continuous variables" if word.rstrip(":") in ("semi-continuous", "semis", "semi") else \
+            "SOS constraints" if word.rstrip(":") in ("sos", "sos1", "sos2") else None
+        if kind is None:
+            continue
+        following = next((line for line in lines[number:] if line and not line.startswith("\\")), "end")
+        if following.rstrip(":") not in _LP_SECTIONS:  # an empty section (HiGHS writes one) is harmless
+            raise InputFileError(f"{file}:{number}: {kind} are not supported: the standard form has no such "
+                                 "columns or rows, and reading them as plain ones would change the optimum")
+
+
+class _MpsChecker:
+    """One pass over an MPS file's lines, remembering the names it has seen."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.section = ""
+        self.rows: dict[str, str] = {}
+        self.columns: set[str] = set()
+        self.current_column = ""
+        self.entries: set[tuple[str, str]] = set()
+        self.rhs: set[tuple[str, str]] = set()
+        self.ranges: set[tuple[str, str]] = set()
+        self.bounds: dict[tuple[str, str], int] = {}
+        self.line = 0
+        self.sense_pending = False
+
+    def error(self, message: str) -> InputFileError:
+        return InputFileError(f"{self.file}:{self.line}: {message}")
+
+    def number(self, text: str, what: str) -> float:
+        if not _NUMBER.fullmatch(text):
+            raise self.error(f"{text!r} is not a number ({what})")
+        value = float(text.replace("d", "e").replace("D", "e"))
+        if not math.isfinite(value):
+            raise self.error(f"{text!r} is too large for a number ({what}); write 1e30 for infinity")
+        return value
+
+    def check(self, text: str) -> None:
+        ended = False
+        for self.line, line in enumerate(text.splitlines(), 1):
+            if not line.strip() or line.startswith("*"):
+                continue
+            if not line[0].isspace():
+                ended = self.header(line)
+                if ended:
+                    break
+                continue
+            self.data(line)
+        if not ended:
+            self.line = max(self.line, 1)
+            raise self.error("the file ends without ENDATA (is it cut short?)")
+        if not any(kind == "N" for kind in self.rows.values()):
+            raise self.error("the ROWS section has no objective row (type N); add one, like ' N  obj'")
+
+    def header(self, line: str) -> bool:
+        words = line.split()
+        keyword = words[0].upper()
+        if keyword in _UNSUPPORTED:
+            raise self.error(f"section {keyword} ({_UNSUPPORTED[keyword]}) is not supported: the standard form "
+                             "cannot hold it")
+        if keyword not in _SECTIONS:
+            raise self.error(f"unknown section {words[0]!r}; MPS sections are NAME, OBJSENSE, ROWS, COLUMNS, RHS, "
+                             "RANGES, BOUNDS, QUADOBJ/QMATRIX/QSECTION and ENDATA")
+        self.section = keyword
+        self.sense_pending = False
+        if keyword in ("OBJSENSE", "OBJSENCE"):
+            if len(words) > 1:
+                self.sense(words[1])
+            else:
+                self.sense_pending = True
+        elif keyword == "QSECTION" and len(words) > 1 and words[1] not in self.rows:
+            raise self.error(f"QSECTION names row {words[1]!r}, which ROWS does not declare")
+        elif keyword in ("ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS") and len(words) > 1:
+            raise self.error(f"unexpected {' '.join(words[1:])!r} after the section name {keyword}")
+        return keyword == "ENDATA"
+
+    def sense(self, word: str) -> None:
+        if word.upper() not in ("MAX", "MIN", "MAXIMIZE", "MINIMIZE"):
+            raise self.error(f"OBJSENSE must be MAX or MIN, got {word!r}")
+        self.sense_pending = False
+
+    def data(self, line: str) -> None:
+        fields = line.split()
+        section = self.section
+        if not section or section == "NAME":
+            raise self.error(f"data line {line.strip()[:40]!r} outside any section")
+        if section in ("OBJSENSE", "OBJSENCE"):
+            if not self.sense_pending or len(fields) != 1:
+                raise self.error(f"unexpected line {line.strip()[:40]!r} in OBJSENSE; give one word, MAX or MIN")
+            self.sense(fields[0])
+        elif section == "ROWS":
+            self.row(fields)
+        elif section == "COLUMNS":
+            self.column(fields, line)
+        elif section in ("RHS", "RANGES"):
+            self.rhs_or_range(fields, section)
+        elif section == "BOUNDS":
+            self.bound(fields)
+        elif section in ("QUADOBJ", "QMATRIX", "QSECTION"):
+            if len(fields) != 3:
+                raise self.error(f"a {section} line has 3 fields (column, column, value), got {len(fields)}")
+            for name in fields[:2]:
+                if name not in self.columns:
+                    raise self.error(f"{section} names column {name!r}, which COLUMNS does not declare")
+            self.number(fields[2], f"the {section} entry of {fields[0]!r} and {fields[1]!r}")
+
+    def row(self, fields: list[str]) -> None:
+        if len(fields) != 2:
+            raise self.error(f"a ROWS line has 2 fields (type and name), got {len(fields)}")
+        kind, name = fields[0].upper(), fields[1]
+        if kind not in ("N", "E", "L", "G"):
+            raise self.error(f"unknown row type {fields[0]!r} for row {name!r}; use N, E, L or G")
+        if name in self.rows:
+            raise self.error(f"row {name!r} is declared twice; row names must be unique")
+        self.rows[name] = kind
+
+    def column(self, fields: list[str], line: str) -> None:
+        if len(fields) >= 3 and fields[1].strip("'\"").upper() == "MARKER":
+            marker = fields[2].strip("'\"").upper()
+            if marker not in ("INTORG", "INTEND"):
+                raise self.error(f"unknown MARKER {fields[2]!r}; use 'INTORG' or 'INTEND'")
+            return
+        if len(fields) not in (3, 5):
+            raise self.error(f"a COLUMNS line has 3 or 5 fields (column, row, value[, row, value]), got {len(fields)}")
+        name = fields[0]
+        if name != self.current_column:
+            if name in self.columns:
+                raise self.error(f"column {name!r} appears again after other columns; a column's entries must be "
+                                 "together (is its name given twice?)")
+            self.columns.add(name)
+            self.current_column = name
+        for row, value in zip(fields[1::2], fields[2::2]):
+            if row not in self.rows:
+                raise self.error(f"column {name!r} names row {row!r}, which ROWS does not declare")
+            if (name, row) in self.entries:
+                raise self.error(f"the entry of column {name!r} in row {row!r} is given twice")
+            self.entries.add((name, row))
+            self.number(value, f"the value of row {row!r} in column {name!r}")
+
+    def rhs_or_range(self, fields: list[str], section: str) -> None:
+        if len(fields) not in (2, 3, 4, 5):
+            raise self.error(f"a {section} line has 3 or 5 fields (set, row, value[, row, value]), got {len(fields)}")
+        set_name, pairs = (fields[0], fields[1:]) if len(fields) % 2 == 1 else ("", fields)
+        seen = self.rhs if section == "RHS" else self.ranges
+        for row, value in zip(pairs[0::2], pairs[1::2]):
+            if row not in self.rows:
+                raise self.error(f"{section} names row {row!r}, which ROWS does not declare")
+            if section == "RANGES" and self.rows[row] == "N":
+                raise self.error(f"RANGES gives a range to the objective row {row!r}")
+            if (set_name, row) in seen:
+                raise self.error(f"{section} gives row {row!r} a value twice")
+            seen.add((set_name, row))
+            self.number(value, f"the {section} value of row {row!r}")
+
+    def bound(self, fields: list[str]) -> None:
+        if not fields:
+            return
+        kind = fields[0].upper()
+        if kind in _SEMI_BOUNDS:
+            raise self.error(f"bound type {kind} ({_SEMI_BOUNDS[kind]} column) is not supported: the standard form has "
+                             "no such columns, and reading it as an integer would change the optimum; model it with a "
+                             "binary variable and two constraints")
+        if kind not in _VALUE_BOUNDS | _FREE_BOUNDS:
+            raise self.error(f"unknown bound type {fields[0]!r}; use UP, LO, FX, FR, MI, PL, BV, LI or UI")
+        rest = fields[1:]
+        if kind in _VALUE_BOUNDS:
+            if len(rest) not in (2, 3):
+                raise self.error(f"a {kind} bound needs a column and a value")
+            column, value = rest[-2], rest[-1]
+        else:
+            if len(rest) not in (1, 2, 3):
+                raise self.error(f"a {kind} bound names a column")
+            if len(rest) == 3 or (len(rest) == 2 and _NUMBER.fullmatch(rest[1]) and rest[1] not in self.columns):
+                column, value = rest[-2], rest[-1]
+            else:
+                column, value = rest[-1], None
+        if column not in self.columns:
+            raise self.error(f"BOUNDS names column {column!r}, which COLUMNS does not declare")
+        if value is not None:
+            self.number(value, f"the {kind} bound of column {column!r}")
+
 
 
 def write_file(form: StandardForm, path: str | Path) -> None:

@@ -68,7 +68,7 @@ def test_infeasible_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     (["solve", "{wyndor}", "--solver", "nosuch"], "unknown solver 'nosuch'"),
     (["solve", "{wyndor}", "--format", "xml"], "invalid choice: 'xml'"),
     (["solve", "{wyndor}", "--time-limit", "soon"], "invalid float value"),
-    (["solve", "{bad}"], "could not read it as an MPS or LP file"),
+    (["solve", "{bad}"], "bad.mps:4: unknown row type 'X'"),
     (["solve", "{txt}"], "unknown file type"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])

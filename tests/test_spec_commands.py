@@ -10,7 +10,7 @@ import yaml
 
 import opt_model as om
 from opt_model.cli import main
-from opt_model.errors import ModelError
+from opt_model.errors import ModelError, SpecError
 from opt_model.spec import SCHEMA, load_spec, loads_spec, to_spec
 from opt_model.spec.export import dump_yaml, model_to_spec
 
@@ -78,7 +78,9 @@ def test_convert_spec_to_yaml_keeps_the_document_and_fixes_csv_paths(tmp_path: P
     document = yaml.safe_load(out.read_text())
     assert document["resources"]["memory"]["usage"] == "sum(vm_memory * place, over=vm)"
     assert (tmp_path / document["dims"]["vm"]["csv"]).resolve() == (PROBLEMS / "vm_placement_vms.csv").resolve()
-    assert load_spec(out).solve().objective == pytest.approx(616.32)
+    with pytest.raises(SpecError, match=r"outside the spec.s folder"):  # data stays beside the spec by default
+        load_spec(out)
+    assert load_spec(out, data_roots=[PROBLEMS]).solve().objective == pytest.approx(616.32)
 
 
 def test_convert_reports_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

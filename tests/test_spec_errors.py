@@ -23,7 +23,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "bad_indentation": [("4:4", "YAML syntax error")],
     "duplicate_key": [("6:3", "duplicate key 'x' (first given at line 5)"),
                       ("9:3", "duplicate key 'minimize' (first given at line 8)")],
-    "python_tag": [("2:7", "tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed")],
+    "python_tag": [("2:7", "tag !!python/object/apply:os.system is not allowed")],
     "wrong_version": [("1:10", "version must be 1, got 2")],
     "unknown_key": [("4:1", "unknown key 'variabls' in the spec; did you mean 'variables'?"),
                     ("7:34", "unknown key 'usge' in resources.cpu; did you mean 'usage'?")],

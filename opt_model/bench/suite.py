@@ -156,7 +156,14 @@ def parse_solver(text: str) -> SolverConfig:
         key, sep, raw = part.partition("=")
         if not sep:
             raise InputFileError(f"solver option {part!r} in {text!r} needs a value: write key=value")
-        options.append((key.strip(), yaml.safe_load(raw)))
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise InputFileError(f"solver option {part!r} in {text!r}: {raw!r} is not a value; write key=value "
+                                 "with a number, true/false or a word") from None
+        if isinstance(value, (dict, list)) or (isinstance(value, float) and value != value):
+            raise InputFileError(f"solver option {part!r} in {text!r}: give one number, true/false or a word")
+        options.append((key.strip(), value))
     if not solver:
         raise InputFileError(f"empty solver name in {text!r}")
     return SolverConfig(solver, tuple(options))

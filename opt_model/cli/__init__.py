@@ -5,8 +5,12 @@ imports.  Subcommands live in small modules of this package that each expose
 ``register(subparsers)``; they are listed in :data:`COMMAND_MODULES`, so a
 capability adds its commands without touching this file's logic.
 
-Exit codes: 0 solved to optimality (or command succeeded), 1 another solver
-outcome, 2 a usage or input error (one line on stderr, never a traceback).
+Exit codes, one per meaning (:data:`EXIT_OK` ... :data:`EXIT_INTERNAL`):
+
+* 0: solved to optimality, or the command (a check, a conversion) succeeded;
+* 1: another solver outcome (infeasible, unbounded, a limit), or a check that failed;
+* 2: a usage or input error (one line on stderr, never a traceback);
+* 3: an internal error, a bug: one line asking for a report; ``--debug`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -61,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="opt-model", description="Resource-allocation optimization: model, solve, analyse.")
     from opt_model import __version__
     parser.add_argument("--version", action="version", version=f"opt-model {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an internal error (exit code 3)")
+    parser.add_argument("--allow-data-outside", action="append", default=[], metavar="FOLDER",
+                        help="let specs read CSV files in FOLDER too; by default data files must be in the spec's "
+                             "folder (repeatable)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module_name in COMMAND_MODULES:
         try:
@@ -81,16 +90,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_INPUT_ERROR
     try:
+        if getattr(args, "allow_data_outside", None):
+            from opt_model.spec import allow_data_roots
+
+            with allow_data_roots(args.allow_data_outside):
+                return int(args.handler(args))
         return int(args.handler(args))
     except OptModelError as error:
         sys.stderr.write(f"opt-model: error: {error}\n")
-        return EXIT_INPUT_ERROR
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
+        return exit_code(error)
+    except (FileNotFoundError, IsADirectoryError, PermissionError, NotADirectoryError) as error:
         sys.stderr.write(f"opt-model: error: {error.filename}: {error.strerror}\n")
         return EXIT_INPUT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("opt-model: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (| head): nothing left to say
+        return EXIT_OK
+    except Exception as error:
+        if getattr(args, "debug", False):
+            import traceback
+
+            traceback.print_exc()
+        sys.stderr.write(f"opt-model: internal error: {type(error).__name__}: {str(error)[:300]}\n"
+                         "opt-model: this is a bug, please report it with the command and input that caused it"
+                         f"{'' if getattr(args, 'debug', False) else ' (run with --debug for the traceback)'}\n")
+        return EXIT_INTERNAL
+
+
+def exit_code(error: OptModelError) -> int:
+    """1 for an error caused by a solver outcome (it carries a non-optimal ``status``), else 2.
+
+    Example
+    -------
+    >>> from opt_model.errors import SensitivityError
+    >>> from solvers import SolveStatus
+    >>> error = SensitivityError("the LP ended unbounded"); error.status = SolveStatus.UNBOUNDED
+    >>> exit_code(error), exit_code(SensitivityError("a MILP has no duals"))
+    (1, 2)
+    """
+    status = getattr(error, "status", None)
+    if status is not None and str(getattr(status, "value", status)) != "optimal":
+        return EXIT_NOT_OPTIMAL
+    return EXIT_INPUT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import Any
 
@@ -143,18 +144,28 @@ def _solve_file(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
         raise InputFileError(f"{path}: unknown file type; give a .mps, .lp or .yaml file")
     result, form = solve_file(path, args.solver or "auto", _options(args))  # HiGHS solves it as it reads it
     payload: dict[str, Any] = {
-        "model": form.name, "status": result.status.value, "objective": result.objective,
+        "model": form.name, "status": result.status.value,
+        "objective": _finite(result.objective) if result.status.is_optimal else None,
         "solver": result.solver, "solver_version": result.solver_version, "solve_time_s": result.solve_time_s,
         "rows": form.num_rows, "columns": form.num_cols, "nonzeros": form.num_nonzeros,
     }
+    if result.status.is_limit and result.x is not None and _finite(result.objective) is not None:
+        payload["incumbent_objective"] = _finite(result.objective)
+    if result.status.is_limit and result.mip_bound is not None and _finite(result.mip_bound) is not None:
+        payload["best_bound"] = _finite(result.mip_bound)
     if result.mip_gap is not None:
         payload["mip_gap"] = result.mip_gap
     rows: list[dict[str, Any]] = []
-    if result.x is not None:
+    if result.x is not None and result.status.is_optimal:
         names = form.column_names
         payload["variables"] = dict(zip(names, result.x.tolist()))
         rows = [{"kind": "variable", "name": n, "value": v} for n, v in zip(names, result.x.tolist())]
     return payload, rows
+
+
+def _finite(value: float | None) -> float | None:
+    """``value`` when it is a finite number, else ``None`` (JSON null, '-' in tables)."""
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _solve_spec(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -202,6 +213,10 @@ def _table(payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     lines = [f"model      {payload.get('model', '')}",
              f"status     {payload['status']}",
              f"objective  {format_number(payload.get('objective'), 10)} {unit}".rstrip(),
+             *([f"incumbent  {format_number(payload['incumbent_objective'], 10)} {unit}".rstrip()]
+               if payload.get("incumbent_objective") is not None else []),
+             *([f"best bound {format_number(payload['best_bound'], 10)} {unit}".rstrip()]
+               if payload.get("best_bound") is not None else []),
              f"solver     {payload['solver']} {payload.get('solver_version', '')}",
              f"time       {format_number(payload.get('solve_time_s'), 3)} s",
              f"size       {plural(payload.get('rows') or 0, 'row')}, {plural(payload.get('columns') or 0, 'column')}, "

@@ -92,6 +92,28 @@ def run_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def refuse_lossy_conversion(model: Any, form: Any, target: str, source: str) -> None:
+    """Raise :class:`InputFileError` when ``target`` (mps or lp) cannot hold the whole model.
+
+    MPS and LP files hold one linear or quadratic objective, linear rows and
+    integer columns; cone constraints (log, exp, norm2 atoms) and objectives
+    by priority would be dropped silently, so they are refused, naming the
+    format that keeps them.
+    """
+    fmt = target.upper()
+    keep = "keep the YAML spec (it holds the whole model)" if model is not None else \
+        "convert --to yaml keeps it"
+    if model is not None and model.metadata.get("lexicographic"):
+        count = len(model.metadata["lexicographic"])
+        raise InputFileError(f"{source}: cannot convert to {fmt}: the model has {count} objectives by priority "
+                             f"(lexicographic) and an {fmt} file holds one objective; {keep}")
+    if getattr(form, "cones", None):
+        kinds = sorted({"second-order" if cone.kind == "soc" else "exponential" for cone in form.cones})
+        raise InputFileError(f"{source}: cannot convert to {fmt}: the model has {' and '.join(kinds)} cone "
+                             f"constraints (from log, exp, entropy or norm atoms), which an {fmt} file cannot hold; "
+                             f"{keep}")
+
+
 def run_convert(args: argparse.Namespace) -> int:
     from opt_model.spec import load_spec
     from opt_model.spec.export import dump_yaml, form_to_spec, model_to_spec
@@ -124,6 +146,7 @@ def run_convert(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         return 0
     form = form if form is not None else model.compile().form  # type: ignore[union-attr]
+    refuse_lossy_conversion(model, form, args.to, source)
     if output:
         write_file(form, output)
         return 0

@@ -249,7 +249,7 @@ def _diagnose_and_repair(ctx: Context, analysis: Analysis, model: Model, unit: s
     analysis.repair = applied
     analysis.model, analysis.result = repaired, result
     analysis.feasible = True
-    analysis.repaired_objective = float(result.objective)
+    analysis.repaired_objective = result.objective  # None unless the repaired model solved to optimality
     analysis.notes.append("the remaining phases run on the repaired model (the spec itself is unchanged: apply "
                           f"the repair to it: {analysis.repair_text()})")
     try:

@@ -80,7 +80,7 @@ def run_implementation(ctx: Context, baseline: Baseline, analysis: Analysis, str
     assert model is not None
     ctx.progress.start(4, "implementation", f"solve with {strategy.chosen}")
     result = model.solve(strategy.chosen, options=ctx.solve_options())
-    objective = float(result.objective) if math.isfinite(result.objective) else None
+    objective = result.objective  # None unless optimal (Result.objective is honest)
     reference = strategy.reference
     agrees = result.status.is_optimal and (reference is None or (objective is not None and
                                            relative_difference(objective, reference) <= strategy.tolerance))

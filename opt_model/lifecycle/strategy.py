@@ -171,7 +171,7 @@ def run_strategy(ctx: Context, baseline: Baseline, analysis: Analysis) -> Strate
     notes: list[str] = []
     reference: float | None
     if analysis.repaired:
-        reference, source = float(result.objective), "repaired model, in-process solve"
+        reference, source = result.objective, "repaired model, in-process solve"
         problem: ProblemFile | None = problem_file(form, f"{ctx.name}_repaired", ctx.out_dir, spec_path=None,
                                                    use_spec=False, reference=reference,
                                                    reference_source=source, tolerance=tolerance)

@@ -39,7 +39,9 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,28 @@ from opt_model.model import Model
 from opt_model.spec.loader import SpecMap, parse_yaml, read_yaml
 from opt_model.spec.schema import SCHEMA, SPEC_VERSION
 
-__all__ = ["SCHEMA", "SPEC_VERSION", "SpecError", "load_spec", "loads_spec", "to_spec", "validate_spec"]
+__all__ = ["SCHEMA", "SPEC_VERSION", "SpecError", "allow_data_roots", "load_spec", "loads_spec", "to_spec",
+           "validate_spec"]
+
+_DATA_ROOTS: ContextVar[tuple[Path, ...]] = ContextVar("data_roots", default=())
+
+
+@contextmanager
+def allow_data_roots(folders: Sequence[str | Path]) -> Iterator[None]:
+    """Let specs loaded inside the block read CSV files in ``folders`` too (besides their own folder).
+
+    The command line's ``--allow-data-outside FOLDER`` uses it; ``load_spec(..., data_roots=...)``
+    does the same for one call.
+    """
+    token = _DATA_ROOTS.set((*_DATA_ROOTS.get(), *(Path(folder) for folder in folders)))
+    try:
+        yield
+    finally:
+        _DATA_ROOTS.reset(token)
+
+
+def _roots(data_roots: Sequence[str | Path] | None, extra: Sequence[str | Path] = ()) -> list[Path]:
+    return [*_DATA_ROOTS.get(), *(Path(root) for root in (data_roots or ())), *(Path(p) for p in extra)]
 
 
 ITEM_SECTIONS = ("dims", "data", "networks", "variables", "resources", "expressions", "constraints")
@@ -99,7 +122,8 @@ def _copy_map(source: SpecMap, without: set[Any]) -> SpecMap:
     return copy
 
 
-def _build(document: Any, file: str, base_dir: Path) -> tuple[Model | None, list[SpecError]]:
+def _build(document: Any, file: str, base_dir: Path, data_roots: list[Path] | None = None
+           ) -> tuple[Model | None, list[SpecError]]:
     from opt_model.spec.build import SpecBuilder
     from opt_model.spec.schema import structural_paths
 
@@ -108,7 +132,7 @@ def _build(document: Any, file: str, base_dir: Path) -> tuple[Model | None, list
         return None, problems
     assert isinstance(document, SpecMap)
     pruned, poisoned = _prune(document, problems, paths) if problems else (document, set())
-    builder = SpecBuilder(pruned, file, base_dir, poisoned)
+    builder = SpecBuilder(pruned, file, base_dir, poisoned, data_roots)
     model = builder.build()
     errors = sorted([*problems, *builder.errors],
                     key=lambda e: (e.file != file, e.file or "", e.line or 0, e.column or 0))
@@ -132,11 +156,15 @@ def _read(path: str | Path) -> tuple[Any, str, Path]:
     return document, file, Path(path).resolve().parent
 
 
-def load_spec(path: str | Path, csv_replacements: Mapping[str, str | Path] | None = None) -> Model:
+def load_spec(path: str | Path, csv_replacements: Mapping[str, str | Path] | None = None, *,
+              data_roots: Sequence[str | Path] | None = None) -> Model:
     """Load a YAML spec into a :class:`~opt_model.model.Model`.
 
     ``csv_replacements`` maps a ``csv:`` path as written in the spec to another
-    file to read instead (for re-solving a spec on new data).
+    file to read instead (for re-solving a spec on new data).  CSV files must be
+    in the spec's folder (or below it), in a folder of ``data_roots``, or be a
+    replacement named here: a spec is data people pass around, so reading
+    elsewhere is an explicit choice.
 
     Raises one :class:`~opt_model.errors.SpecError` listing every problem
     (``error.errors``), one ``file:line:column: message`` line each.  CSV
@@ -150,9 +178,10 @@ def load_spec(path: str | Path, csv_replacements: Mapping[str, str | Path] | Non
     (616.32, 616.32)
     """
     document, file, base_dir = _read(path)
+    replaced = [Path(v).resolve().parent for v in (csv_replacements or {}).values()]
     if csv_replacements:
         _replace_csv(document, {str(k): str(v) for k, v in csv_replacements.items()})
-    model, errors = _build(document, file, base_dir)
+    model, errors = _build(document, file, base_dir, _roots(data_roots, replaced))
     if errors:
         raise SpecError.combine(errors)
     assert model is not None
@@ -177,19 +206,20 @@ def _replace_csv(node: Any, replacements: Mapping[str, str]) -> None:
             _replace_csv(item, replacements)
 
 
-def loads_spec(text: str, base_dir: str | Path = ".", file: str = "<spec>") -> Model:
-    """Load a spec from a string (CSV files relative to ``base_dir``); see :func:`load_spec`."""
+def loads_spec(text: str, base_dir: str | Path = ".", file: str = "<spec>", *,
+               data_roots: Sequence[str | Path] | None = None) -> Model:
+    """Load a spec from a string (CSV files relative to ``base_dir``, inside it); see :func:`load_spec`."""
     document = parse_yaml(text, file)
     if document is None:
         raise SpecError(f"the spec is empty; start it with 'version: {SPEC_VERSION}'", file, 1, 1)
-    model, errors = _build(document, file, Path(base_dir).resolve())
+    model, errors = _build(document, file, Path(base_dir).resolve(), _roots(data_roots))
     if errors:
         raise SpecError.combine(errors)
     assert model is not None
     return model
 
 
-def validate_spec(path: str | Path) -> list[SpecError]:
+def validate_spec(path: str | Path, *, data_roots: Sequence[str | Path] | None = None) -> list[SpecError]:
     """Every problem of a spec (empty when it is valid), without raising.
 
     Example
@@ -201,7 +231,7 @@ def validate_spec(path: str | Path) -> list[SpecError]:
         document, file, base_dir = _read(path)
     except SpecError as error:
         return error.errors
-    return _build(document, file, base_dir)[1]
+    return _build(document, file, base_dir, _roots(data_roots))[1]
 
 
 def to_spec(model: Model, data_dir: str | Path | None = None) -> dict[str, Any]:

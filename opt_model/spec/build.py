@@ -92,11 +92,12 @@ class SpecInfo:
 class SpecBuilder(BaseScope):
     """Builds one model from one spec document, collecting every problem."""
 
-    def __init__(self, document: SpecMap, file: str, base_dir: Path, poisoned: set[str] | None = None) -> None:
+    def __init__(self, document: SpecMap, file: str, base_dir: Path, poisoned: set[str] | None = None,
+                 data_roots: list[Path] | None = None) -> None:
         self.doc = document
         self.file = file
         self.base_dir = base_dir
-        self.tables = CsvTables(base_dir, str(Path(file).parent))
+        self.tables = CsvTables(base_dir, str(Path(file).parent), [base_dir, *(data_roots or [])])
         self.errors: list[SpecError] = []
         self.dims: dict[str, Dim] = {}
         self.defs: dict[str, Definition] = {}
@@ -176,6 +177,9 @@ class SpecBuilder(BaseScope):
         if name in self.in_progress:
             cycle = " -> ".join([*self.in_progress[self.in_progress.index(name):], name])
             raise EvalError(f"{name!r} is defined in terms of itself ({cycle})", node)
+        if len(self.in_progress) >= MAX_REFERENCE_DEPTH:
+            raise EvalError(f"definitions refer to each other more than {MAX_REFERENCE_DEPTH} levels deep (through "
+                            f"{self.in_progress[0]!r}); shorten the chain (see docs/limits.md)", node)
         self.in_progress.append(name)
         try:
             value = self.resolve(definition)
@@ -336,16 +340,27 @@ class SpecBuilder(BaseScope):
                     raise loc.error(f"dimension {name!r} has no labels: column {column!r} of {raw['csv']!r} is empty")
                 return labels
             if "range" in raw:
-                start = int(raw.get("start", 0))
-                count = int(raw["range"])
+                count, start = raw["range"], raw.get("start", 0)
+                for key, value in (("range", count), ("start", start)):
+                    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 10 ** 15:
+                        raise raw.value_loc(key).error(f"dimension {name!r}: {key} must be a whole number like 10, "
+                                                       f"got {value!r}")
                 if count <= 0:
                     raise raw.value_loc("range").error(f"dimension {name!r} has no labels; range must be >= 1")
-                return np.array([str(k) for k in range(start, start + count)])
+                if count > MAX_LABELS:
+                    raise raw.value_loc("range").error(f"dimension {name!r} has {count:,} labels, more than the limit "
+                                                       f"of {MAX_LABELS:,} (see docs/limits.md)")
+                return np.arange(start, start + count).astype(str)
             items, items_loc = raw["labels"], raw.value_loc("labels")
         else:
             items, items_loc = raw, loc
         if not items:
             raise items_loc.error(f"dimension {name!r} has no labels; give at least one")
+        if not isinstance(items, list):
+            raise items_loc.error(f"dimension {name!r}: labels must be a list like [a, b], got {type(items).__name__}")
+        if len(items) > MAX_LABELS:
+            raise items_loc.error(f"dimension {name!r} has {len(items):,} labels, more than the limit of "
+                                  f"{MAX_LABELS:,} (see docs/limits.md)")
         texts = [label_text(item) for item in items]
         seen: dict[str, int] = {}
         errors = []
@@ -428,6 +443,7 @@ class SpecBuilder(BaseScope):
         if isinstance(raw, str):
             return self.evaluate_data(raw, loc, f"data {name!r}")
         dims = self.dim_list(raw.get("dims"), raw.value_loc("dims"), f"data {name!r}")
+        check_size(dims, raw.value_loc("dims"), f"data {name!r}")
         unit = self.unit(raw["unit"], raw.value_loc("unit"), f"unit of data {name!r}") if "unit" in raw else None
         default = None
         if "default" in raw:
@@ -525,6 +541,7 @@ class SpecBuilder(BaseScope):
     def build_variable(self, definition: Definition) -> None:
         raw, name = definition.raw, definition.name
         dims = self.dim_list(raw.get("dims"), raw.value_loc("dims"), f"variable {name!r}")
+        check_size(dims, raw.value_loc("dims"), f"variable {name!r}")
         unit = self.unit(raw.get("unit"), raw.value_loc("unit"), f"unit of variable {name!r}")
         kind = raw.get("type", "continuous")
         if raw.get("binary"):
@@ -636,6 +653,7 @@ class SpecBuilder(BaseScope):
                     if key == "time_limit" and (not isinstance(value, (int, float)) or value <= 0
                                                 or math.isnan(value)):
                         raise options.value_loc(key).error("options.time_limit must be a positive duration")
+                    check_option(key, value, options.value_loc(key))
                     settings[key] = dict(value) if isinstance(value, dict) else value
                 self.model.solver_options = settings
         expected = self.doc.get("expected")
@@ -665,6 +683,48 @@ class SpecBuilder(BaseScope):
         self.model.metadata["objective_unit"] = self.info.objective_unit
         self.model.metadata["units"] = dict(self.info.units)
         return self.model
+
+
+MAX_LABELS = 1_000_000
+"""Most labels of one dimension."""
+MAX_ENTRIES = 10_000_000
+"""Most entries of one variable or data block (the product of its dims' sizes)."""
+MAX_REFERENCE_DEPTH = 200
+"""Longest chain of definitions that refer to each other (a uses b uses c ...)."""
+MAX_THREADS = 256
+"""Most solver threads a spec may ask for."""
+_INT32 = 2 ** 31 - 1
+
+
+def check_size(dims: tuple[Dim, ...], loc: Loc, what: str) -> None:
+    """Refuse a block over ``dims`` with more than :data:`MAX_ENTRIES` entries, before it is built."""
+    entries = math.prod(len(d) for d in dims)
+    if entries > MAX_ENTRIES:
+        raise loc.error(f"{what} over {dims_text(dims)} would have {entries:,} entries, more than the limit of "
+                        f"{MAX_ENTRIES:,} (see docs/limits.md)")
+
+
+def check_option(key: str, value: Any, loc: Loc) -> None:
+    """Refuse a solver option whose value is out of range (NaN, negative, absurdly large)."""
+    if key == "mip_gap" and (not isinstance(value, (int, float)) or isinstance(value, bool)
+                             or not math.isfinite(value) or value < 0):
+        raise loc.error(f"options.mip_gap must be a finite number >= 0 (0.01 is a 1% gap), got {value!r}")
+    if key == "threads" and (not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_THREADS):
+        raise loc.error(f"options.threads must be a whole number from 1 to {MAX_THREADS}, got {value!r}")
+    if key == "seed" and (not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= _INT32):
+        raise loc.error(f"options.seed must be a whole number from 0 to {_INT32}, got {value!r}")
+    if key == "extra":
+        if not isinstance(value, dict):
+            raise loc.error(f"options.extra must be a mapping of solver option names to values, got {value!r}")
+        for name, item in value.items():
+            where = value.value_loc(name) if isinstance(value, SpecMap) else loc
+            if not isinstance(name, str) or not name:
+                raise where.error(f"options.extra: {name!r} is not an option name")
+            ok = isinstance(item, (str, bool)) or (isinstance(item, int) and abs(item) <= _INT32) or (
+                isinstance(item, float) and not math.isnan(item))
+            if not ok:
+                raise where.error(f"options.extra.{name} must be a single number, string or true/false, got "
+                                  f"{item!r}")
 
 
 def _mapping_depth(raw: Any) -> int:

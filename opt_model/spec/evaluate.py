@@ -27,6 +27,7 @@ Example
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -105,12 +106,13 @@ class BaseScope:
 
 
 def suggestion(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # broadcasting helpers ------------------------------------------------------------------------
 def union_dims(*groups: Sequence[Dim]) -> tuple[Dim, ...]:
+    """The dims of every group, in order of first appearance; refuses more than :data:`MAX_ENTRIES` entries."""
     result: list[Dim] = []
     names: set[str] = set()
     for dims in groups:
@@ -118,6 +120,10 @@ def union_dims(*groups: Sequence[Dim]) -> tuple[Dim, ...]:
             if d.name not in names:
                 result.append(d)
                 names.add(d.name)
+    if len(result) > 1 and math.prod(len(d) for d in result) > MAX_ENTRIES:
+        raise ModelError(f"combining values over {dims_text(tuple(result))} would make "
+                         f"{math.prod(len(d) for d in result):,} entries, more than the limit of {MAX_ENTRIES:,}; "
+                         "sum over a dimension first or use fewer labels (see docs/limits.md)")
     return tuple(result)
 
 
@@ -194,6 +200,7 @@ class Evaluator:
     def __init__(self, scope: BaseScope, text: str) -> None:
         self.scope = scope
         self.text = text
+        self._room = False
 
     def quote(self, node: g.Node) -> str:
         return f"'{node.source(self.text)}'"
@@ -204,6 +211,16 @@ class Evaluator:
         return self._arith_operand(node)
 
     def eval(self, node: g.Node) -> Value:
+        if self._room:
+            return self._eval(node)
+        with g.recursion_room():  # the outermost call makes room for nesting up to grammar.MAX_DEPTH
+            self._room = True
+            try:
+                return self._eval(node)
+            finally:
+                self._room = False
+
+    def _eval(self, node: g.Node) -> Value:
         method = getattr(self, "_" + type(node).__name__.lower())
         try:
             return method(node)
@@ -274,15 +291,28 @@ class Evaluator:
         return scale(value, -1.0) if node.op == "-" else value
 
     def _binary(self, node: g.Binary) -> Value:
-        left = self._arith_operand(node.left)
         if node.op == "^":
-            return self._power(node, left)
-        right = self._arith_operand(node.right)
-        if node.op in "+-":
-            return self._add(node, left, right)
-        if node.op == "*":
-            return self._multiply(node, left, right)
-        return self._divide(node, left, right)
+            return self._power(node, self._arith_operand(node.left))
+        # a + b - c ... is a left-deep chain: walk it in a loop (10,000 terms need no recursion)
+        group = "+-" if node.op in "+-" else "*/"
+        chain: list[g.Binary] = []
+        current: g.Node = node
+        while isinstance(current, g.Binary) and current.op in group:
+            chain.append(current)
+            current = current.left
+        result = self._arith_operand(current)
+        for link in reversed(chain):
+            right = self._arith_operand(link.right)
+            try:
+                if link.op in "+-":
+                    result = self._add(link, result, right)
+                elif link.op == "*":
+                    result = self._multiply(link, result, right)
+                else:
+                    result = self._divide(link, result, right)
+            except ModelError as error:
+                raise EvalError(str(error), link) from None
+        return result
 
     def _add(self, node: g.Binary, left: Value, right: Value) -> Value:
         verb = "cannot add" if node.op == "+" else "cannot subtract"
@@ -338,11 +368,28 @@ class Evaluator:
         if exponent.kind != "number" or not is_plain(exponent.unit):
             raise EvalError(f"the exponent {self.quote(node.right)} must be a plain number", node.right)
         power = float(exponent.obj)
+        if not math.isfinite(power):
+            raise EvalError(f"the exponent {self.quote(node.right)} is {power}; give a finite number", node.right)
+        if not is_plain(base.unit) and abs(power) > MAX_UNIT_POWER:
+            raise EvalError(f"{self.quote(node)} raises a quantity in {unit_text(base.unit)} to {power:g}; a unit "
+                            f"can be raised to at most {MAX_UNIT_POWER}", node)
         unit = base.unit ** power
-        if base.kind == "number":
-            return Value("number", float(base.obj) ** power, unit, ())
-        if base.kind == "data":
-            return Value("data", LabeledArray(base.obj.values ** power, base.dims), unit, base.dims)
+        if base.kind in ("number", "data"):
+            values = np.asarray(base.obj.values if base.kind == "data" else base.obj, dtype=np.float64)
+            with np.errstate(all="ignore"):
+                result = values ** power
+            bad = ~np.isfinite(result) & np.isfinite(values)
+            if bad.any():
+                k = int(np.flatnonzero(bad.ravel())[0])
+                where = base.obj.label_of(k) if base.kind == "data" else ""
+                entry = float(values.ravel()[k])
+                why = "0 cannot be raised to a negative power" if entry == 0 else \
+                    "a negative number has no fractional power" if entry < 0 and np.isnan(result.ravel()[k]) else \
+                    "the result is too large for a number"
+                raise EvalError(f"{self.quote(node)}{where} is not finite ({entry:g} ^ {power:g}): {why}", node)
+            if base.kind == "number":
+                return Value("number", float(result), unit, ())
+            return Value("data", LabeledArray(result, base.dims), unit, base.dims)
         if power == 1:
             return base
         if power == 2:
@@ -582,6 +629,12 @@ _NUMERIC_ATOMS: dict[str, Callable[[np.ndarray], Any]] = {
     "sum_squares": lambda v: (v ** 2).sum(),
     "log_sum_exp": lambda v: np.log(np.exp(v).sum()),
 }
+
+
+MAX_UNIT_POWER = 64
+"""Largest exponent (in size) of a quantity with a unit."""
+MAX_ENTRIES = 50_000_000
+"""Most entries of one value over several dims (a broadcast product of dims)."""
 
 
 def _is_convex(obj: Any) -> bool:

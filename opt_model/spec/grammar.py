@@ -23,6 +23,13 @@ A number directly followed by a name is a quantity (``16 GiB``); to divide a
 quantity by a name, parenthesise it: ``(2 h) / duration``.  Every node keeps
 the character offsets of its source text so that errors can point at it.
 
+Limits (``docs/limits.md``): an expression has at most :data:`MAX_LENGTH`
+characters and nests parentheses, calls, signs and exponents at most
+:data:`MAX_DEPTH` levels deep; a flat sum or product of any length is fine
+(it is parsed and evaluated in a loop).  Deeper input is a :class:`ParseError`
+at the offending character, never a ``RecursionError``: parsing runs under
+:func:`recursion_room`, which makes room for the nesting it allows.
+
 Example
 -------
 >>> tree = parse("sum(mem_need * x, over=task) <= 64 GiB")
@@ -35,7 +42,18 @@ Number(start=32, end=38, value=64.0, unit='GiB')
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+MAX_DEPTH = 1000
+"""Deepest nesting of parentheses, calls, signs and exponents in one expression."""
+MAX_LENGTH = 1_000_000
+"""Longest expression, in characters."""
+FRAMES_PER_LEVEL = 16
+"""Python frames that one nesting level may take while parsing or evaluating."""
 
 KEYWORDS = frozenset({"and", "or", "not"})
 COMPARISONS = frozenset({"<=", ">=", "==", "!=", "<", ">"})
@@ -161,11 +179,61 @@ class Select(Node):
     labels: dict[str, tuple[str, int]]  # dim name -> (label, offset of the label)
 
 
+_room_lock = threading.Lock()
+_room_users = 0
+_room_saved = 0
+
+
+@contextmanager
+def recursion_room(levels: int = MAX_DEPTH) -> Iterator[None]:
+    """Run a block with room for ``levels`` nesting levels of recursion (thread-safe).
+
+    The interpreter's recursion limit is raised while any thread is inside
+    such a block and restored when the last one leaves.  On Python 3.11+ calls
+    between Python functions take no C stack, so a higher limit is safe.
+    """
+    global _room_users, _room_saved
+    needed = _frame_depth() + levels * FRAMES_PER_LEVEL + 1000
+    with _room_lock:
+        if _room_users == 0:
+            _room_saved = sys.getrecursionlimit()
+        _room_users += 1
+        if sys.getrecursionlimit() < needed:
+            sys.setrecursionlimit(needed)
+    try:
+        yield
+    finally:
+        with _room_lock:
+            _room_users -= 1
+            if _room_users == 0:
+                sys.setrecursionlimit(_room_saved)
+
+
+def _frame_depth() -> int:
+    depth = 0
+    frame = sys._getframe()
+    while frame is not None:
+        depth += 1
+        frame = frame.f_back  # type: ignore[assignment]
+    return depth
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
+        if len(text) > MAX_LENGTH:
+            raise ParseError(f"the expression has {len(text):,} characters, more than the limit of "
+                             f"{MAX_LENGTH:,}; split it into named expressions", 0)
         self.tokens = tokenize(text)
         self.index = 0
+        self.depth = 0
+
+    def enter(self, token: Token) -> None:
+        """One nesting level deeper (at ``token``); refuses more than :data:`MAX_DEPTH`."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ParseError(f"the expression nests parentheses, calls, signs or exponents more than "
+                             f"{MAX_DEPTH} levels deep; split it into named expressions", token.start)
 
     @property
     def token(self) -> Token:
@@ -223,9 +291,11 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.at("not"):
-            start = self.advance().start
+            token = self.advance()
+            self.enter(token)
             operand = self.not_expr()
-            return Not(start, operand.end, operand)
+            self.depth -= 1
+            return Not(token.start, operand.end, operand)
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -260,15 +330,18 @@ class _Parser:
     def unary(self) -> Node:
         if self.at("-", "+"):
             token = self.advance()
+            self.enter(token)
             operand = self.unary()
+            self.depth -= 1
             return Unary(token.start, operand.end, token.text, operand)
         return self.power()
 
     def power(self) -> Node:
         base = self.postfix()
         if self.at("^", "**"):
-            self.advance()
+            self.enter(self.advance())
             exponent = self.unary()
+            self.depth -= 1
             return Binary(base.start, exponent.end, "^", base, exponent)
         return base
 
@@ -306,6 +379,9 @@ class _Parser:
         if token.kind == "number":
             self.advance()
             value = float(token.text)
+            if value == float("inf"):
+                raise ParseError(f"the number {token.text[:30]} is too large (the largest is about 1.8e308)",
+                                 token.start)
             if self.token.kind == "name" and self.token.text not in KEYWORDS:
                 unit_start = self.token.start
                 unit_end = self.unit()
@@ -323,8 +399,9 @@ class _Parser:
                 return self.call(name)
             return name
         if self.at("("):
-            self.advance()
+            self.enter(self.advance())
             node = self.condition()
+            self.depth -= 1
             end = self.expect(")", "to close the parenthesis").end
             node.start, node.end = token.start, end  # parentheses belong to the node's text
             return node
@@ -358,7 +435,7 @@ class _Parser:
                 return end
 
     def call(self, func: Name) -> Call:
-        self.expect("(", "")
+        self.enter(self.expect("(", ""))
         args: list[Node] = []
         kwargs: dict[str, Node] = {}
         if not self.at(")"):
@@ -378,6 +455,7 @@ class _Parser:
                 if not self.at(","):
                     break
                 self.advance()
+        self.depth -= 1
         end = self.expect(")", f"to close the call of {func.name}()").end
         return Call(func.start, end, func, args, kwargs)
 
@@ -385,33 +463,39 @@ class _Parser:
 def parse(text: str) -> Node:
     """Parse an expression, constraint or condition into an AST.
 
-    Raises :class:`ParseError` with the character offset of the problem.
+    Raises :class:`ParseError` with the character offset of the problem,
+    also for input past the limits (:data:`MAX_LENGTH`, :data:`MAX_DEPTH`).
+
+    Example
+    -------
+    >>> parse("(" * 1000 + "x" + ")" * 1000)
+    Name(start=0, end=2001, name='x')
+    >>> try:
+    ...     parse("(" * 1001 + "x" + ")" * 1001)
+    ... except ParseError as error:
+    ...     print(error.offset, error.message[:60])
+    1000 the expression nests parentheses, calls, signs or exponent
     """
-    return _Parser(text).parse()
+    with recursion_room():
+        return _Parser(text).parse()
 
 
 def names_in(node: Node) -> list[Name]:
     """Every :class:`Name` referenced by ``node`` (not function names or keyword names)."""
     found: list[Name] = []
-
-    def walk(item: Node) -> None:
+    stack = [node]
+    while stack:  # a loop, not recursion: ASTs can be 10,000 terms deep
+        item = stack.pop()
         if isinstance(item, Name):
             found.append(item)
         elif isinstance(item, Unary | Not):
-            walk(item.operand)
+            stack.append(item.operand)
         elif isinstance(item, Binary):
-            walk(item.left)
-            walk(item.right)
+            stack.extend((item.right, item.left))
         elif isinstance(item, Compare | BoolOp):
-            for operand in item.operands:
-                walk(operand)
+            stack.extend(reversed(item.operands))
         elif isinstance(item, Call):
-            for arg in item.args:
-                walk(arg)
-            for value in item.kwargs.values():
-                walk(value)
+            stack.extend(reversed([*item.args, *item.kwargs.values()]))
         elif isinstance(item, Select):
-            walk(item.target)
-
-    walk(node)
+            stack.append(item.target)
     return found

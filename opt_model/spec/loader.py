@@ -10,9 +10,16 @@
   booleans (``no``, ``on``, ``NO`` stay strings: country and host labels are
   safe), ``017`` is 17, and dates stay strings;
 * turns syntax errors into :class:`~opt_model.errors.SpecError` with the
-  position PyYAML reports.
+  position PyYAML reports;
+* enforces the input limits of ``docs/limits.md`` before any value is built:
+  the document size (:data:`MAX_SPEC_BYTES`), the nesting depth
+  (:data:`MAX_NESTING`) and the number of nodes once aliases are expanded
+  (:data:`MAX_NODES`, which stops "billion laughs" documents), each reported
+  with its line and column.
 
-Nothing is ever passed to ``eval``; only standard YAML tags are accepted.
+Nothing is ever passed to ``eval``; only the plain YAML tags (``!!str``,
+``!!int``, ``!!float``, ``!!bool``, ``!!null``, ``!!map``, ``!!seq``) are
+accepted, and a tagged value that does not fit its tag is a located error.
 """
 
 from __future__ import annotations
@@ -26,6 +33,13 @@ from typing import Any
 import yaml
 
 from opt_model.errors import SpecError
+
+MAX_SPEC_BYTES = 10 * 2 ** 20
+"""Largest spec file read, in bytes (10 MiB); put bigger data in CSV files."""
+MAX_NESTING = 64
+"""Deepest nesting of mappings and lists in a spec."""
+MAX_NODES = 1_000_000
+"""Most values (mappings, lists and scalars) in a spec once YAML aliases are expanded."""
 
 try:  # libyaml's parser is faster and reports the same marks
     from yaml import CSafeLoader as _BaseLoader
@@ -103,6 +117,8 @@ def loc_of(container: Any, key: Any, fallback: Loc) -> Loc:
     return fallback
 
 
+_LARGEST = 1.7976931348623157e308
+
 # YAML 1.2 core-schema resolvers --------------------------------------------------------------
 _FLOAT = re.compile(r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
                         |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
@@ -152,12 +168,12 @@ class SpecLoader(_BaseLoader):
         result.value_locs = {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
-            if isinstance(key, (dict, list)):
+            if isinstance(key, (dict, list)) or not _hashable(key):
                 self.problems.append(self.loc(key_node).error("a mapping key must be a plain value, not a "
                                                               "mapping or a list"))
                 continue
             if key in result:
-                first = result.key_locs[key]
+                first = result.key_locs.get(key, result.loc)
                 self.problems.append(self.loc(key_node).error(
                     f"duplicate key {key!r} (first given at line {first.line}); keep one of them"))
                 continue
@@ -172,25 +188,69 @@ class SpecLoader(_BaseLoader):
         result.item_locs = [self.loc(child) for child in node.value]
         return result
 
-    def construct_yaml12_int(self, node: yaml.ScalarNode) -> int:
-        text = str(self.construct_scalar(node))
-        if text.startswith("0o"):
-            return int(text[2:], 8)
-        if text.startswith("0x"):
-            return int(text[2:], 16)
-        return int(text, 10)
+    def _bad_scalar(self, node: yaml.Node, what: str) -> None:
+        shown = str(node.value)
+        shown = shown if len(shown) <= 40 else shown[:40] + "..."
+        self.problems.append(self.loc(node).error(f"{shown!r} is not {what} (it is tagged {_short_tag(node.tag)}); "
+                                                  "fix the value or drop the tag"))
 
-    def construct_yaml12_float(self, node: yaml.ScalarNode) -> float:
-        text = str(self.construct_scalar(node)).lower()
-        if text.endswith(".inf"):
+    def construct_yaml12_int(self, node: yaml.ScalarNode) -> int | None:
+        text = str(self.construct_scalar(node)).strip().replace("_", "")
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        try:
+            if len(digits) > 4000:
+                raise ValueError("too many digits")
+            if digits.startswith("0o"):
+                value = sign * int(digits[2:], 8)
+            elif digits.startswith("0x"):
+                value = sign * int(digits[2:], 16)
+            else:
+                value = sign * int(digits, 10)
+        except ValueError:
+            self._bad_scalar(node, "a whole number")
+            return None
+        if abs(value) > _LARGEST:
+            self.problems.append(self.loc(node).error(
+                f"the number {text[:20]}... has {len(digits)} digits, too large for a number (the largest is about "
+                "1.8e308); write .inf for infinity"))
+            return None
+        return value
+
+    def construct_yaml12_float(self, node: yaml.ScalarNode) -> float | None:
+        text = str(self.construct_scalar(node)).strip().lower()
+        if text.endswith(".inf") and text.lstrip("+-") == ".inf":
             return -math.inf if text.startswith("-") else math.inf
         if text == ".nan":
             return math.nan
-        return float(text)
+        if _FLOAT.match(text) or _INT.match(text):
+            try:
+                value = float(int(text, 0) if text.lstrip("+-").startswith(("0x", "0o")) else text)
+            except (ValueError, OverflowError):
+                value = math.inf
+            if math.isinf(value):
+                self.problems.append(self.loc(node).error(
+                    f"the number {text[:30]!r} is too large for a number (the largest is about 1.8e308); "
+                    "write .inf for infinity"))
+                return None
+            return value
+        self._bad_scalar(node, "a number")
+        return None
+
+    def construct_yaml12_bool(self, node: yaml.ScalarNode) -> bool | None:
+        text = str(self.construct_scalar(node)).strip().lower()
+        if text in ("true", "false"):
+            return text == "true"
+        self._bad_scalar(node, "true or false")
+        return None
+
+    def construct_yaml12_null(self, node: yaml.ScalarNode) -> None:
+        if not _NULL.match(str(self.construct_scalar(node)).strip()):
+            self._bad_scalar(node, "null")
 
     def construct_undefined(self, node: yaml.Node) -> Any:
         self.problems.append(self.loc(node).error(
-            f"the YAML tag {node.tag!r} is not allowed in a spec; write plain values"))
+            f"the YAML tag {_short_tag(node.tag)} is not allowed in a spec; write plain values"))
         return None
 
 
@@ -198,7 +258,79 @@ SpecLoader.add_constructor("tag:yaml.org,2002:map", SpecLoader.construct_spec_ma
 SpecLoader.add_constructor("tag:yaml.org,2002:seq", SpecLoader.construct_spec_list)
 SpecLoader.add_constructor("tag:yaml.org,2002:int", SpecLoader.construct_yaml12_int)
 SpecLoader.add_constructor("tag:yaml.org,2002:float", SpecLoader.construct_yaml12_float)
+SpecLoader.add_constructor("tag:yaml.org,2002:bool", SpecLoader.construct_yaml12_bool)
+SpecLoader.add_constructor("tag:yaml.org,2002:null", SpecLoader.construct_yaml12_null)
+for _other in ("binary", "set", "omap", "pairs", "timestamp", "value", "yaml"):
+    SpecLoader.add_constructor(f"tag:yaml.org,2002:{_other}", SpecLoader.construct_undefined)
 SpecLoader.add_constructor(None, SpecLoader.construct_undefined)
+
+
+def _short_tag(tag: str | None) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag and tag.startswith("tag:yaml.org,2002:") \
+        else repr(tag)
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def check_limits(node: yaml.Node | None, file: str) -> None:
+    """Refuse a composed document that is too deep or too large once its aliases are expanded.
+
+    Walks the node graph once without recursion; an alias counts the whole
+    subtree it repeats, so a "billion laughs" document is refused after a
+    few hundred nodes of work, and a recursive alias is refused outright.
+    """
+    if node is None:
+        return
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        key = id(current)
+        children = _children(current)
+        if not done:
+            if key in size:
+                continue
+            if key in on_path:
+                mark = current.start_mark
+                raise SpecError("an alias refers to a mapping or list that contains it; a spec cannot be "
+                                "recursive", file, mark.line + 1, mark.column + 1)
+            on_path.add(key)
+            if len(on_path) > MAX_NESTING:
+                mark = current.start_mark
+                raise SpecError(f"the spec nests mappings and lists more than {MAX_NESTING} levels deep; "
+                                "flatten it (see docs/limits.md)", file, mark.line + 1, mark.column + 1)
+            stack.append((current, True))
+            stack.extend((child, False) for child in children if id(child) not in size)
+            continue
+        on_path.discard(key)
+        size[key] = 1 + sum(size[id(child)] for child in children)
+        depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+        if size[key] > MAX_NODES:
+            mark = current.start_mark
+            raise SpecError(f"the spec has more than {MAX_NODES:,} values once its YAML aliases (*name) are "
+                            "expanded; use fewer aliases or put the data in a CSV file (see docs/limits.md)",
+                            file, mark.line + 1, mark.column + 1)
+        if depth[key] > MAX_NESTING:
+            mark = current.start_mark
+            raise SpecError(f"the spec nests mappings and lists more than {MAX_NESTING} levels deep "
+                            "(through aliases); flatten it (see docs/limits.md)", file, mark.line + 1,
+                            mark.column + 1)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    return []
 
 
 def parse_yaml(text: str, file: str = "<spec>") -> Any:
@@ -218,9 +350,14 @@ def parse_yaml(text: str, file: str = "<spec>") -> Any:
     ...     print(error)
     spec.yaml:2:1: duplicate key 'a' (first given at line 1); keep one of them
     """
+    if len(text) > MAX_SPEC_BYTES:
+        raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 2 ** 20} MiB; put large data in CSV files "
+                        "(see docs/limits.md)", file, 1, 1)
     loader = SpecLoader(text, file)
     try:
-        document = loader.get_single_data()
+        node = loader.get_single_node()
+        check_limits(node, file)
+        document = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         problem = error.problem or "invalid YAML"
@@ -241,9 +378,15 @@ def read_yaml(path: str | Path) -> Any:
     """Read and parse a YAML spec file (see :func:`parse_yaml`)."""
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as error:
         raise SpecError(f"cannot read the spec: {error.strerror}", file, None, None) from None
+    except ValueError as error:  # an embedded NUL in the path
+        raise SpecError(f"cannot read the spec: {error}", file, None, None) from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise SpecError(f"the spec is larger than {MAX_SPEC_BYTES // 2 ** 20} MiB; put large data in CSV files "
+                        "(see docs/limits.md)", file, 1, 1)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -16,6 +16,7 @@ Weights may carry units, which is how terms in different units are combined:
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from opt_model.errors import SpecError
@@ -124,12 +125,13 @@ def _groups(entries: list[_Entry]) -> list[list[_Entry]]:
 def _weight(builder: SpecBuilder, entry: _Entry) -> tuple[float, Any]:
     raw = entry.raw.get("weight", 1.0)
     loc = entry.raw.value_loc("weight")
-    if is_number(raw):
-        return float(raw), dimensionless()
     try:
-        return parse_quantity(raw)
+        weight, unit = (float(raw), dimensionless()) if is_number(raw) else parse_quantity(raw)
     except UnitError as error:
         raise loc.error(f"weight of objective {entry.name!r}: {error}") from None
+    if not math.isfinite(weight):
+        raise loc.error(f"weight of objective {entry.name!r} is {weight}; give a finite number")
+    return weight, unit
 
 
 def _combine(builder: SpecBuilder, group: list[_Entry]) -> Objective:
@@ -156,7 +158,12 @@ def _combine(builder: SpecBuilder, group: list[_Entry]) -> Objective:
                     f"{unit_text(unit)}; they cannot be added: give {entry.name!r} a weight with a unit, like "
                     f"weight: '1 {unit_text(unit)}/{unit_text(entry.value.unit)}'") from None
         total = term.obj if total is None else total + term.obj
-        tolerance = max(tolerance, float(entry.raw.get("tolerance", 0.0)))
+        own_tolerance = entry.raw.get("tolerance", 0.0)
+        if not is_number(own_tolerance) or not 0 <= own_tolerance < math.inf:
+            raise entry.raw.value_loc("tolerance").error(
+                f"tolerance of objective {entry.name!r} must be a finite number >= 0 (0.01 lets the level worsen "
+                f"by 1%), got {own_tolerance!r}")
+        tolerance = max(tolerance, float(own_tolerance))
         if "abs_tolerance" in entry.raw:
             abs_raw = (entry.raw["abs_tolerance"], entry.raw.value_loc("abs_tolerance"))
     assert unit is not None
@@ -171,7 +178,7 @@ def _combine(builder: SpecBuilder, group: list[_Entry]) -> Objective:
                 abs_tolerance = magnitude * (factor(found, unit) if not is_plain(found) else 1.0)
             except UnitError as error:
                 raise loc.error(f"abs_tolerance of objective {first.name!r}: {error}") from None
-        if abs_tolerance < 0:
-            raise loc.error("abs_tolerance cannot be negative")
+        if not 0 <= abs_tolerance < math.inf:
+            raise loc.error(f"abs_tolerance must be a finite number >= 0, got {abs_tolerance}")
     name = first.name if len(group) == 1 else "+".join(e.name for e in group)
     return Objective(total, first.sense, tolerance, abs_tolerance, name, unit_text(unit))

@@ -40,16 +40,49 @@ from opt_model.errors import SpecError
 from opt_model.spec.loader import Loc
 
 MAX_REPORTED = 5  # problems reported per CSV column
+MAX_CSV_BYTES = 1024 * 2 ** 20
+"""Largest CSV data file read (1 GiB)."""
 
 
 class CsvTables:
     """The CSV files of one spec: declared label columns, one read per file, located errors."""
 
-    def __init__(self, base_dir: Path, display_base: str) -> None:
+    def __init__(self, base_dir: Path, display_base: str, roots: Sequence[Path] | None = None) -> None:
         self.base_dir = base_dir
         self.display_base = display_base
+        self.roots = [Path(root).resolve() for root in (roots or [base_dir])]
         self.label_columns: dict[str, set[str]] = {}
         self.frames: dict[str, pd.DataFrame] = {}
+
+    def locate(self, relpath: str, loc: Loc) -> Path:
+        """The file ``relpath`` names, if it is a ``.csv`` file inside an allowed folder (see docs/limits.md).
+
+        Data files stay beside the spec (in its folder or below) unless the caller allowed
+        more folders; the error never shows anything of a file that was not read.
+        """
+        shown = relpath if len(relpath) <= 80 else relpath[:80] + "..."
+        if "\x00" in relpath or len(relpath) > 4096 or any(len(part) > 255 for part in Path(relpath).parts):
+            raise loc.error(f"CSV file {shown!r} is not a usable file name (too long or with a NUL character)")
+        try:
+            path = (self.base_dir / relpath).resolve()
+        except (OSError, RuntimeError, ValueError) as error:
+            raise loc.error(f"CSV file {shown!r} is not a usable file name: {error}") from None
+        if not any(path == root or root in path.parents for root in self.roots):
+            folders = ", ".join(str(root) for root in self.roots)
+            raise loc.error(f"CSV file {shown!r} is outside the spec's folder ({folders}); data files stay beside the "
+                            "spec unless you allow another folder: load_spec(..., data_roots=[folder]) or "
+                            "'opt-model --allow-data-outside FOLDER ...'")
+        if not path.name.lower().endswith(".csv"):
+            raise loc.error(f"data file {shown!r} is not a .csv file; data files are CSV files named *.csv")
+        try:
+            size = path.stat().st_size if path.is_file() else None
+        except OSError:
+            size = None
+        if size is None:
+            raise loc.error(f"CSV file {shown!r} not found (looked for {self.display(relpath)})")
+        if size > MAX_CSV_BYTES:
+            raise loc.error(f"CSV file {shown!r} is larger than {MAX_CSV_BYTES // 2 ** 20} MiB (see docs/limits.md)")
+        return path
 
     def declare(self, relpath: str, columns: Iterable[str]) -> None:
         """Columns of ``relpath`` to read as labels (strings), declared before the first read."""
@@ -61,9 +94,7 @@ class CsvTables:
     def frame(self, relpath: str, loc: Loc) -> pd.DataFrame:
         if relpath in self.frames:
             return self.frames[relpath]
-        path = self.base_dir / relpath
-        if not path.is_file():
-            raise loc.error(f"CSV file {relpath!r} not found (looked for {self.display(relpath)})")
+        path = self.locate(relpath, loc)
         labels = self.label_columns.get(relpath, set())
         try:
             frame = pd.read_csv(path, dtype=dict.fromkeys(labels, str))

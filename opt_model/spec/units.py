@@ -33,6 +33,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import re
+import threading
 from typing import Any
 
 CURRENCIES = ("USD", "EUR", "GBP", "JPY", "CHF", "CNY", "INR", "CAD", "AUD")
@@ -53,9 +54,22 @@ class UnitError(ValueError):
 Unit = Any  # pint.Unit; kept as Any so that callers need not import pint for typing
 
 
-@functools.lru_cache(maxsize=1)
+REGISTRY_LOCK = threading.RLock()
+"""Held while the registry is built or changed: threads that load specs at once share one registry."""
+_REGISTRY: list[Any] = []
+
+
 def registry() -> Any:
-    """The process-wide pint registry (built on first use, about 0.1 s)."""
+    """The process-wide pint registry (built on first use, about 0.1 s; thread-safe)."""
+    if _REGISTRY:
+        return _REGISTRY[0]
+    with REGISTRY_LOCK:  # two threads must never build two registries: their units cannot be mixed
+        if not _REGISTRY:
+            _REGISTRY.append(_build_registry())
+        return _REGISTRY[0]
+
+
+def _build_registry() -> Any:
     import pint
 
     files = importlib.resources.files("pint")
