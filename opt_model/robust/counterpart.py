@@ -184,27 +184,53 @@ class _Builder:
             target[mixed] = first + np.searchsorted(unique, cols[mixed])
         return target, sign
 
+    def add_csr_rows(self, name: str, indptr: np.ndarray, indices: np.ndarray, values: np.ndarray,
+                     lower: float | np.ndarray, upper: float | np.ndarray) -> None:
+        """New rows given directly in CSR form (global column ids)."""
+        count = indptr.size - 1
+        self.extra_rows.append((name, (indptr, indices, np.asarray(values, float)),
+                                np.broadcast_to(np.asarray(lower, float), (count,)).copy(),
+                                np.broadcast_to(np.asarray(upper, float), (count,)).copy()))
+
     def finish(self, name: str) -> StandardForm:
         form = self.form
         total = self.num_cols
-        A = sp.csr_matrix(self.A, shape=(self.m, self.n))
-        A = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(self.m, total))
-        if self.added:
+        A = sp.csr_matrix(self.A)
+        if self.added:  # entries added to the original rows: one COO -> CSR pass over the top block
             rows, cols, vals = (np.concatenate(parts) for parts in zip(*self.added, strict=True))
-            A = (A + sp.csr_matrix((vals, (rows, cols)), shape=(self.m, total))).tocsr()
-        blocks = [A]
+            coo_rows = np.concatenate([np.repeat(np.arange(self.m), np.diff(A.indptr)), rows])
+            top = sp.csr_matrix((np.concatenate([A.data, vals]), (coo_rows, np.concatenate([A.indices, cols]))),
+                                shape=(self.m, total))
+            if int(cols.min(initial=self.n)) < self.n:  # entries on existing columns (box): merge duplicates
+                top.sum_duplicates()
+        else:
+            top = sp.csr_matrix((A.data, A.indices, A.indptr), shape=(self.m, total))
+        indptrs = [top.indptr.astype(np.int64)]
+        indices = [top.indices.astype(np.int32)]
+        data = [top.data]
         lower = [self.row_lower]
         upper = [self.row_upper]
         row_names = _copy_names(form.constraint_names())
+        offset = int(top.nnz)
         for block_name, part, low, up in self.extra_rows:
             count = low.size
-            blocks.append(sp.csr_matrix((part[2], (part[0], part[1])), shape=(count, total)))
+            if part[0].size == count + 1 and part[0].dtype.kind == "i" and part[0][0] == 0 and \
+                    part[1].size == part[2].size and part[0][-1] == part[1].size and block_name.endswith(":csr"):
+                block_indptr, block_indices, block_data = part
+            else:
+                block = sp.csr_matrix((part[2], (part[0], part[1])), shape=(count, total))
+                block_indptr, block_indices, block_data = block.indptr, block.indices, block.data
+            indptrs.append(block_indptr[1:].astype(np.int64) + offset)
+            indices.append(np.asarray(block_indices, dtype=np.int32))
+            data.append(np.asarray(block_data, dtype=float))
+            offset += int(block_indptr[-1])
             lower.append(low)
             upper.append(up)
-            row_names.add(NameBlock(block_name, row_names.size, (range(count),), ("k",)))
-        matrix = sp.vstack(blocks, format="csr") if len(blocks) > 1 else A
-        matrix.indices = matrix.indices.astype(np.int32, copy=False)
-        matrix.indptr = matrix.indptr.astype(np.int32, copy=False)
+            row_names.add(NameBlock(block_name.removesuffix(":csr"), row_names.size, (range(count),), ("k",)))
+        indptr = np.concatenate(indptrs)
+        index_type = np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64
+        matrix = sp.csr_matrix((np.concatenate(data), np.concatenate(indices), indptr.astype(index_type)),
+                               shape=(indptr.size - 1, total))
         extra = total - self.n
         col_names = _copy_names(form.column_names())
         col_lower = [self.col_lower]
@@ -266,15 +292,16 @@ def _budget(builder: _Builder, uncertainty: RowUncertainty, gamma: float) -> Non
     entry_rows = np.concatenate([uncertainty.coef_row, uncertainty.rhs_row])
     builder.add_to_rows(np.concatenate([rows, entry_rows]), np.concatenate([z_first + np.arange(count), p_cols]),
                         np.concatenate([row_sign * gamma, uncertainty.sign[entry_rows]]))
-    # z_i + p_e - h_e |x_j| >= 0   (coefficients);   z_i + p_e >= h_b   (right-hand sides)
+    # z_i + p_e - h_e |x_j| >= 0 (coefficients: 3 entries a row); z_i + p_e >= h_b (right-hand sides: 2)
     target, sign = builder.abs_columns(uncertainty.coef_col) if n_coef else (np.zeros(0, np.int64), np.zeros(0))
-    local = np.arange(n_coef + n_rhs)
     z_of = z_first + np.concatenate([coef_pos, rhs_pos])
-    coef_local = np.arange(n_coef)
-    builder.add_rows("robust_budget", np.concatenate([local, local, coef_local]),
-                     np.concatenate([z_of, p_cols, target]),
-                     np.concatenate([np.ones(2 * (n_coef + n_rhs)), -sign * uncertainty.coef_half]),
-                     n_coef + n_rhs, np.concatenate([np.zeros(n_coef), uncertainty.rhs_half]), np.inf)
+    indices = np.concatenate([np.stack([target, z_of[:n_coef], p_cols[:n_coef]], axis=1).reshape(-1),
+                              np.stack([z_of[n_coef:], p_cols[n_coef:]], axis=1).reshape(-1)])
+    values = np.concatenate([np.stack([-sign * uncertainty.coef_half, np.ones(n_coef), np.ones(n_coef)],
+                                      axis=1).reshape(-1), np.ones(2 * n_rhs)])
+    indptr = np.concatenate([np.arange(0, 3 * n_coef + 1, 3), 3 * n_coef + 2 * np.arange(1, n_rhs + 1)])
+    builder.add_csr_rows("robust_budget:csr", indptr, indices, values,
+                         np.concatenate([np.zeros(n_coef), uncertainty.rhs_half]), np.inf)
 
 
 def _ellipsoid(builder: _Builder, uncertainty: RowUncertainty, omega: float) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.robust.targets import resolve_plan
+from opt_model.robust.targets import resolve
 from opt_model.sensitivity.plan import COEFFICIENT, COST, LOWER, RHS, UPPER, ScenarioPlan
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
@@ -68,6 +68,8 @@ class RowUncertainty:
     coef_entries: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     """Positions of the coefficient entries in the plan's entry arrays (for sampled values)."""
     rhs_entries: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    matrix: sp.csr_matrix | None = field(default=None, repr=False)
+    """The nominal constraint matrix in CSR form."""
 
     @classmethod
     def build(cls, analysis: AnalysisModel, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]],
@@ -77,14 +79,16 @@ class RowUncertainty:
             raise ModelError(f"coverage={coverage}: give the share of each unbounded distribution to cover, "
                              "between 0.5 and 1 (for example 0.998)")
         params = as_parameters(parameters)
-        plan = resolve_plan(analysis, params)
-        low, high = _entry_intervals(plan, coverage)
-        kind = plan.entry_kind
         form = analysis.form
+        matrix = form.A.tocsr() if form.A.format != "csr" else form.A
+        plan, factor_parameter = resolve(analysis, params, matrix)
+        low, high = _entry_intervals(plan, factor_parameter, params, coverage)
+        kind = plan.entry_kind
         kinds = analysis.row_kinds()
         notes: list[str] = []
         row_entries = (kind == RHS) | (kind == COEFFICIENT)
-        bad = plan.entry_row[row_entries & np.isin(plan.entry_row, np.flatnonzero((kinds == EQ) | (kinds == RANGE)))]
+        two_sided = (kinds == EQ) | (kinds == RANGE)
+        bad = plan.entry_row[row_entries & two_sided[np.maximum(plan.entry_row, 0)]]
         if bad.size:
             row = int(bad[0])
             raise ModelError(f"{analysis.row_name(row)} is a {'n equality' if kinds[row] == EQ else ' range'} "
@@ -115,12 +119,18 @@ class RowUncertainty:
         return cls(analysis, plan, sign, plan.entry_row[coef], plan.entry_col[coef], plan.entry_nominal[coef],
                    coef_center, 0.5 * (high[coef] - low[coef]), plan.entry_row[rhs], plan.entry_nominal[rhs],
                    rhs_center, 0.5 * (high[rhs] - low[rhs]), col_lower, col_upper, coverage, notes,
-                   np.flatnonzero(coef), np.flatnonzero(rhs))
+                   np.flatnonzero(coef), np.flatnonzero(rhs), matrix)
 
     @property
     def rows(self) -> np.ndarray:
         """Rows with at least one uncertain number (sorted)."""
-        return np.union1d(self.coef_row, self.rhs_row).astype(np.int64)
+        cached = self.__dict__.get("_rows")
+        if cached is None:
+            flags = np.zeros(self.analysis.form.num_rows, dtype=bool)
+            flags[self.coef_row] = True
+            flags[self.rhs_row] = True
+            cached = self.__dict__["_rows"] = np.flatnonzero(flags).astype(np.int64)
+        return cached
 
     @property
     def num_factors(self) -> int:
@@ -129,10 +139,11 @@ class RowUncertainty:
     def centered_form_arrays(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         """``A`` and row bounds with every uncertain number at the center of its interval."""
         form = self.analysis.form
-        A = sp.csr_matrix(form.A, dtype=np.float64, copy=True)
-        if self.coef_row.size:
-            shift = sp.csr_matrix((self.coef_center - self.coef_nominal, (self.coef_row, self.coef_col)),
-                                  shape=A.shape)
+        A = self.matrix if self.matrix is not None else form.A.tocsr()
+        moved = np.abs(self.coef_center - self.coef_nominal) > 1e-12 * (1.0 + np.abs(self.coef_nominal))
+        if moved.any():  # asymmetric intervals: the model's numbers move to their centers
+            shift = sp.csr_matrix(((self.coef_center - self.coef_nominal)[moved],
+                                   (self.coef_row[moved], self.coef_col[moved])), shape=A.shape)
             A = (A + shift).tocsr()
         lower = form.row_lower.copy()
         upper = form.row_upper.copy()
@@ -157,33 +168,32 @@ class RowUncertainty:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7919,)))
         uniforms = rng.random((count, self.plan.num_factors))
         values = np.empty_like(uniforms)
-        groups: dict[int, list[int]] = {}
-        for k, factor in enumerate(self.plan.factors):
-            groups.setdefault(id(factor.distribution), []).append(k)
-        for members in groups.values():
-            columns = np.asarray(members)
-            distribution = self.plan.factors[members[0]].distribution
-            values[:, columns] = np.asarray(distribution.ppf(uniforms[:, columns].reshape(-1))).reshape(count, -1)
+        distributions = [factor.distribution for factor in self.plan.factors]
+        keys = np.fromiter(map(id, distributions), dtype=np.int64, count=len(distributions))
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        for k, position in enumerate(first.tolist()):
+            columns = np.flatnonzero(inverse == k)
+            values[:, columns] = np.asarray(distributions[position].ppf(uniforms[:, columns].reshape(-1))
+                                            ).reshape(count, -1)
         return self.plan.entry_values(values)
 
 
-def _entry_intervals(plan: ScenarioPlan, coverage: float) -> tuple[np.ndarray, np.ndarray]:
-    """``[low, high]`` of each entry: the factor's support, or its central ``coverage`` range."""
+def _entry_intervals(plan: ScenarioPlan, factor_parameter: np.ndarray, parameters: Sequence[Uncertain],
+                     coverage: float) -> tuple[np.ndarray, np.ndarray]:
+    """``[low, high]`` of each entry: its distribution's support, or its central ``coverage`` range."""
     tail = (1.0 - coverage) / 2.0
-    factor_low = np.empty(plan.num_factors)
-    factor_high = np.empty(plan.num_factors)
-    cache: dict[int, tuple[float, float]] = {}
-    for k, factor in enumerate(plan.factors):
-        key = id(factor.distribution)
-        if key not in cache:
-            ends = np.asarray(factor.distribution.ppf(np.array([0.0, 1.0])), dtype=float)
-            if not np.isfinite(ends).all():
-                inner = np.asarray(factor.distribution.ppf(np.array([tail, 1.0 - tail])), dtype=float)
-                ends = np.where(np.isfinite(ends), ends, inner)
-            cache[key] = (float(ends[0]), float(ends[1]))
-        factor_low[k], factor_high[k] = cache[key]
-    low = factor_low[plan.entry_factor]
-    high = factor_high[plan.entry_factor]
+    ends = np.empty((len(parameters), 2))
+    for k, parameter in enumerate(parameters):
+        distribution = parameter.distribution
+        both = np.asarray(distribution.ppf(np.array([0.0, 1.0])), dtype=float)
+        if not np.isfinite(both).all():
+            inner = np.asarray(distribution.ppf(np.array([tail, 1.0 - tail])), dtype=float)
+            both = np.where(np.isfinite(both), both, inner)
+        ends[k] = both
+    parameter_of_entry = factor_parameter[plan.entry_factor]
+    low = ends[parameter_of_entry, 0]
+    high = ends[parameter_of_entry, 1]
     scaled_low = np.where(plan.entry_relative, low * plan.entry_nominal, low)
     scaled_high = np.where(plan.entry_relative, high * plan.entry_nominal, high)
     return np.minimum(scaled_low, scaled_high), np.maximum(scaled_low, scaled_high)
@@ -191,9 +201,13 @@ def _entry_intervals(plan: ScenarioPlan, coverage: float) -> tuple[np.ndarray, n
 
 def _shared_factors(plan: ScenarioPlan, pick: np.ndarray) -> bool:
     """Whether two entries of one row draw from the same factor."""
-    rows = plan.entry_row[pick]
     factors = plan.entry_factor[pick]
-    if rows.size < 2:
+    if factors.size < 2:
         return False
-    pairs = np.unique(np.stack([rows, factors]), axis=1)
-    return bool(pairs.shape[1] < rows.size)
+    repeated = np.bincount(factors)[factors] > 1  # factors drawn once for several entries
+    if not repeated.any():
+        return False
+    rows = plan.entry_row[pick][repeated]
+    factors = factors[repeated]
+    pairs = np.unique(rows.astype(np.int64) * (int(factors.max()) + 1) + factors)
+    return bool(pairs.size < rows.size)

@@ -37,14 +37,33 @@ def resolve_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Sc
     >>> plan.num_factors, plan.entry_row.tolist(), plan.entry_col.tolist(), plan.entry_nominal.tolist()
     (2, [0, 1], [0, 1], [2.0, 2.0])
     """
+    return resolve(analysis, parameters)[0]
+
+
+def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp.csr_matrix | None = None
+            ) -> tuple[ScenarioPlan, np.ndarray]:
+    """:func:`resolve_plan`, plus the position of the parameter each factor comes from (an array).
+
+    ``matrix`` is the constraint matrix in CSR form, when the caller has it already.
+    """
+    if matrix is None:
+        matrix = analysis.form.A.tocsr()
     if not parameters:
         raise ModelError("no uncertain parameters were given")
-    plans = [_block_plan(analysis, p) if _is_block(analysis, p) else build_plan(analysis, [p]) for p in parameters]
+    plans = []
     factors: list[Factor] = []
     offsets = []
-    for number, plan in enumerate(plans):
+    for number, parameter in enumerate(parameters):
         offsets.append(len(factors))
-        factors.extend(Factor(f.name, f.distribution, number) for f in plan.factors)
+        if _is_block(analysis, parameter):
+            plan = _block_plan(analysis, parameter, number, matrix)
+            factors.extend(plan.factors)
+        else:
+            plan = build_plan(analysis, [parameter])
+            factors.extend(Factor(f.name, f.distribution, number) for f in plan.factors)
+        plans.append(plan)
+    factor_parameter = np.concatenate([np.full(len(plan.factors), number, dtype=np.int64)
+                                       for number, plan in enumerate(plans)])
     return ScenarioPlan(
         factors,
         np.concatenate([plan.entry_factor + offset for plan, offset in zip(plans, offsets, strict=True)]),
@@ -53,7 +72,7 @@ def resolve_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Sc
         np.concatenate([plan.entry_col for plan in plans]).astype(np.int64),
         np.concatenate([plan.entry_nominal for plan in plans]).astype(float),
         np.concatenate([plan.entry_relative for plan in plans]).astype(bool),
-        [p.label for p in parameters])
+        [p.label for p in parameters]), factor_parameter
 
 
 def _is_block(analysis: AnalysisModel, parameter: Uncertain) -> bool:
@@ -65,25 +84,28 @@ def _is_block(analysis: AnalysisModel, parameter: Uncertain) -> bool:
     return not (rows.size == 1 and cols.size == 1)
 
 
-def _block_plan(analysis: AnalysisModel, parameter: Uncertain) -> ScenarioPlan:
+def _block_plan(analysis: AnalysisModel, parameter: Uncertain, number: int, matrix: sp.csr_matrix
+                ) -> ScenarioPlan:
     """Every nonzero coefficient of the variable block in the selected rows."""
     target = parameter.target
     rows = analysis.row_indices(target.name, target.label_map)
     cols = analysis.col_indices(target.variable)
-    sub = sp.csr_matrix(analysis.form.A)[rows][:, cols].tocoo()
-    keep = sub.data != 0
+    sub = matrix[rows].tocoo()
+    wanted = np.zeros(analysis.form.num_cols, dtype=bool)
+    wanted[cols] = True
+    keep = wanted[sub.col] & (sub.data != 0)
     if not keep.any():
         raise ModelError(f"{parameter.label}: {target.variable!r} has no coefficient in {target.name!r}; "
                          "name a variable that the constraint or resource uses")
     entry_row = rows[sub.row[keep]].astype(np.int64)
-    entry_col = cols[sub.col[keep]].astype(np.int64)
+    entry_col = sub.col[keep].astype(np.int64)
     nominal = sub.data[keep].astype(float)
     count = entry_row.size
-    if parameter.per_entry:
-        factors = [Factor(f"coefficient:{k}", parameter.distribution, 0) for k in range(count)]
+    if parameter.per_entry:  # one independent draw per coefficient; one shared Factor object describes them all
+        factors = [Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)] * count
         entry_factor = np.arange(count)
     else:
-        factors = [Factor(parameter.label, parameter.distribution, 0)]
+        factors = [Factor(parameter.label, parameter.distribution, number)]
         entry_factor = np.zeros(count, dtype=np.int64)
     return ScenarioPlan(factors, entry_factor, np.full(count, COEFFICIENT), entry_row, entry_col, nominal,
                         np.full(count, parameter.distribution.relative), [parameter.label])
