@@ -1,10 +1,9 @@
-"""The lifecycle's parts: spec sections, the solver choice, default perturbations, repair, Pareto, cold scenarios,
+"""The lifecycle's parts: spec sections, the solver choice, default perturbations, repair, Pareto,
 and the Python API (``opt_model.lifecycle.lifecycle``) on models built in Python and on specs with sections."""
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from pathlib import Path
 
@@ -16,7 +15,6 @@ import yaml
 import opt_model as om
 from opt_model.errors import SpecError
 from opt_model.lifecycle import LifecycleReport, lifecycle
-from opt_model.lifecycle.cold import cold_robustness, cold_tornado
 from opt_model.lifecycle.implementation import solver_section
 from opt_model.lifecycle.pareto import pareto_front
 from opt_model.lifecycle.repair import apply_relaxation
@@ -24,7 +22,7 @@ from opt_model.lifecycle.source import load_source
 from opt_model.lifecycle.strategy import choose
 from opt_model.lifecycle.validation import default_parameters
 from opt_model.multiobjective import Objective
-from opt_model.sensitivity import AnalysisModel, diagnose_infeasibility, parameters_from_spec, robustness, tornado
+from opt_model.sensitivity import AnalysisModel, diagnose_infeasibility
 from tests.conftest import REPO
 
 SPEC_WITH_SECTIONS = """\
@@ -161,24 +159,6 @@ def test_pareto_front_matches_the_lexicographic_ends() -> None:
     after = int(np.searchsorted(points["first"], chosen_first))
     assert chosen_second <= np.interp(chosen_first, points["first"], points["second"]) + 1e-9
     assert points["second"].iloc[after] < chosen_second < points["second"].iloc[after - 1]
-
-
-def test_cold_scenarios_give_the_warm_engines_numbers() -> None:
-    model = om.load_spec(REPO / "problems" / "production_planning.yaml")
-    analysis = AnalysisModel.from_model(model)
-    params = parameters_from_spec([{"target": "capacity", "of": "machine", "distribution": "relative",
-                                    "percent": 10}, {"target": "cost", "of": "make", "distribution": "relative",
-                                                     "percent": 10}])
-    warm = robustness(analysis, params, scenarios=40, seed=3, progress=False)
-    cold = cold_robustness(analysis, params, scenarios=40, seed=3, solver="highs")
-    assert cold.status_counts == warm.status_counts
-    assert cold.feasible_probability == warm.feasible_probability
-    for key in ("mean", "std", "q05", "q95"):
-        assert cold.objective[key] == pytest.approx(warm.objective[key], rel=1e-9)
-    assert math.isnan(cold.basis_change_rate)
-    shared = [type(p)(p.target, p.distribution, per_entry=False) for p in params]
-    pd.testing.assert_frame_equal(cold_tornado(analysis, shared, solver="highs"), tornado(analysis, shared),
-                                  rtol=1e-9)
 
 
 def test_solver_section_pastes_into_the_spec() -> None:

@@ -8,8 +8,7 @@ One concept per module:
 - :mod:`~opt_model.lifecycle.baseline`, :mod:`~opt_model.lifecycle.analysis` (with
   :mod:`~opt_model.lifecycle.repair`), :mod:`~opt_model.lifecycle.strategy` (with
   :mod:`~opt_model.lifecycle.pareto`), :mod:`~opt_model.lifecycle.implementation` (with
-  :mod:`~opt_model.lifecycle.allocation`), :mod:`~opt_model.lifecycle.validation` (with
-  :mod:`~opt_model.lifecycle.cold` for cone programs): the five phases;
+  :mod:`~opt_model.lifecycle.allocation`), :mod:`~opt_model.lifecycle.validation`: the five phases;
 - :mod:`~opt_model.lifecycle.report`, :mod:`~opt_model.lifecycle.render`, :mod:`~opt_model.lifecycle.plots`:
   the report object, its HTML and Markdown, its charts;
 - :mod:`~opt_model.lifecycle.pipeline`: :func:`lifecycle`; :mod:`opt_model.cli.lifecycle`: the CLI.

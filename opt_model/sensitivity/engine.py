@@ -2,10 +2,13 @@
 
 The nominal model is solved once.  Scenarios are cut into chunks whose size
 depends only on the number of scenarios; each chunk opens a fresh
-:class:`~solvers.Session` and solves its scenarios one after
-another, each warm from the nominal optimal basis (by default: independent
-perturbations of one nominal model are closer to it than to each other) or
-from the previous scenario's.  A chunk's answers do not depend on where it runs,
+:class:`~solvers.Session` (chosen by :func:`solvers.open_session` from the declared
+capabilities) and solves its scenarios one after another.  Where the session is
+warm-started (HiGHS on an LP), each starts from the nominal optimal basis (by
+default: independent perturbations of one nominal model are closer to it than to
+each other) or from the previous scenario's; other sessions (QP, cone programs
+through a conic backend) re-solve each scenario from scratch, and where they
+report no basis, basis changes are NaN.  A chunk's answers do not depend on where it runs,
 and serial, process-parallel and Dask runs give identical results for the same
 seed.  Random draws of a chunk come from ``SeedSequence(seed, spawn_key=(chunk,))``.
 
@@ -32,6 +35,9 @@ from opt_model.sensitivity.problem import AnalysisModel
 from solvers import SolveStatus, StandardForm, open_session
 
 FEASIBILITY_TOLERANCE = 1e-7
+INTERIOR_BINDING_TOLERANCE = 1e-6
+"""Relative distance to a bound that counts as binding in a cone program (interior-point answers sit close to,
+not on, their bounds)."""
 
 
 @dataclass
@@ -41,10 +47,12 @@ class Nominal:
     objective: float
     x: np.ndarray
     activity: np.ndarray
-    col_status: np.ndarray
-    row_status: np.ndarray
-    basic: np.ndarray
+    col_status: np.ndarray | None
+    """Basis status codes of the nominal optimum (``None`` when the session reports no basis)."""
+    row_status: np.ndarray | None
+    basic: np.ndarray | None
     binding: np.ndarray
+    binding_tolerance: float = FEASIBILITY_TOLERANCE
 
 
 def binding_rows(form: StandardForm, activity: np.ndarray, tol: float = FEASIBILITY_TOLERANCE) -> np.ndarray:
@@ -57,18 +65,23 @@ def binding_rows(form: StandardForm, activity: np.ndarray, tol: float = FEASIBIL
 
 
 def solve_nominal(analysis: AnalysisModel, options: dict[str, Any] | None = None) -> Nominal:
-    """Solve the nominal LP; raises :class:`SensitivityError` when it has no optimum."""
+    """Solve the nominal model; raises :class:`SensitivityError` when it has no optimum."""
     if analysis.form.is_mip:
         raise SensitivityError("scenario analysis re-solves LPs from a basis; this model has integer variables "
                                "(fix them first, e.g. AnalysisModel.with_integers_fixed)")
     session = analysis.session(options)
     result = session.solve()
-    if result.status is not SolveStatus.OPTIMAL or result.x is None or result.row_activity is None:
+    if result.status is not SolveStatus.OPTIMAL or result.x is None:
         raise SensitivityError(f"the nominal model ended {result.status.value}; scenario analysis needs a nominal "
                                "optimum (run diagnose_infeasibility for an infeasible model)")
+    activity = result.row_activity if result.row_activity is not None else analysis.form.A @ result.x
+    tolerance = INTERIOR_BINDING_TOLERANCE if analysis.form.cones else FEASIBILITY_TOLERANCE
+    binding = binding_rows(analysis.form, activity, tolerance)
+    if not session.gives_basis:
+        return Nominal(result.objective, result.x, activity, None, None, None, binding, tolerance)
     basis = session.basis()
-    return Nominal(result.objective, result.x, result.row_activity, basis.col_status, basis.row_status, basis.basic,
-                   binding_rows(analysis.form, result.row_activity))
+    return Nominal(result.objective, result.x, activity, basis.col_status, basis.row_status, basis.basic,
+                   binding, tolerance)
 
 
 @dataclass
@@ -145,9 +158,13 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
     form = setup.form
     nominal = setup.nominal
     session = open_session(form, setup.solver, setup.options)
-    session.set_basis_status(nominal.col_status, nominal.row_status)
-    start_basis = session.basis()
-    from_nominal = setup.warm_from == "nominal"
+    warm = session.warm_start and nominal.col_status is not None and nominal.row_status is not None
+    if warm:
+        assert nominal.col_status is not None and nominal.row_status is not None
+        session.set_basis_status(nominal.col_status, nominal.row_status)
+        start_basis = session.basis()
+    from_nominal = warm and setup.warm_from == "nominal"
+    track_basis = nominal.basic is not None
     applier = Applier(session, form)
     count = chunk.count
     factor_values = chunk.factor_values
@@ -167,7 +184,8 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
     out = ScenarioResults(
         status=np.empty(count, dtype=object), objective=np.full(count, np.nan), nominal_value=np.full(count, np.nan),
         nominal_feasible=np.zeros(count, dtype=bool), violation=np.zeros((count, tracked.size)),
-        col_violation=np.zeros(count), basis_changed=np.zeros(count, dtype=bool),
+        col_violation=np.zeros(count),
+        basis_changed=np.zeros(count, dtype=bool) if track_basis else np.full(count, np.nan),
         binding_changed=np.zeros(count, dtype=bool), outputs=np.full((count, len(setup.outputs)), np.nan),
         iterations=np.zeros(count, dtype=np.int64), fallback=np.zeros(count, dtype=bool),
         factor_values=factor_values)
@@ -201,10 +219,13 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
         out.nominal_feasible[k] = feasible
         out.violation[k] = row_excess[tracked]
         out.nominal_value[k] = float(np.einsum("i,i->", current.c, x0)) + current.constant
-        if result.status is SolveStatus.OPTIMAL and result.row_activity is not None:
+        if result.status is SolveStatus.OPTIMAL and result.x is not None:
             out.objective[k] = result.objective
-            out.basis_changed[k] = not np.array_equal(session.basic_variables(), nominal.basic)
-            out.binding_changed[k] = bool((binding_rows(current, result.row_activity) != nominal.binding).any())
+            if track_basis:
+                out.basis_changed[k] = not np.array_equal(session.basic_variables(), nominal.basic)
+            activity = result.row_activity if result.row_activity is not None else current.A @ result.x
+            out.binding_changed[k] = bool((binding_rows(current, activity, nominal.binding_tolerance)
+                                           != nominal.binding).any())
             for j, output in enumerate(setup.outputs):
                 out.outputs[k, j] = output.evaluate(result, current)
     return chunk.start, out
@@ -268,7 +289,8 @@ def run_scenarios(analysis: AnalysisModel, *, plan: ScenarioPlan | None = None, 
     if warm_from not in ("nominal", "previous"):
         raise SensitivityError(f"warm_from={warm_from!r}: use 'nominal' or 'previous'")
     track = plan.affected_rows() if plan is not None else np.zeros(0, dtype=np.int64)
-    setup = EngineSetup(analysis.form, nominal, plan, list(outputs), track, dict(options or {}), warm_from)
+    setup = EngineSetup(analysis.form, nominal, plan, list(outputs), track, dict(options or {}), warm_from,
+                        analysis.solver)
     if not analysis.form.is_mip:
         setup.options.setdefault("method", "simplex")
     size = chunk_size_for(total)

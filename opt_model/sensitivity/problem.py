@@ -122,6 +122,8 @@ class AnalysisModel:
     """Price per unit of each row's right-hand side (resource prices), NaN where none."""
     notes: list[str] = field(default_factory=list)
     model: Any = None
+    solver: str = "auto"
+    """Backend of the sessions the analyses open (``"auto"``: chosen by declared capabilities)."""
 
     # construction -------------------------------------------------------------------
     @classmethod
@@ -221,16 +223,18 @@ class AnalysisModel:
         return self.row_group(row).unit
 
     # solving ----------------------------------------------------------------------------
-    def session(self, options: Mapping[str, Any] | None = None, *, solver: str = "auto", ranging: bool = False,
-                **kwargs: Any) -> Session:
+    def session(self, options: Mapping[str, Any] | None = None, *, solver: str | None = None,
+                ranging: bool = False, **kwargs: Any) -> Session:
         """A :class:`~solvers.Session` on this model, opened by :func:`solvers.open_session`.
 
-        ``solver="auto"`` picks by declared capabilities: HiGHS (warm, simplex for LPs) for
-        LP, MILP and QP, a conic backend re-solving from scratch for cone models;
-        ``ranging=True`` requires a backend that gives ranging.
+        ``solver`` defaults to :attr:`solver`; ``"auto"`` picks by declared capabilities:
+        HiGHS (warm, simplex for LPs) for LP, MILP and QP, a conic backend re-solving from
+        scratch for cone models.  ``ranging=True`` requires a backend that gives ranging
+        (chosen automatically unless ``solver`` names one).
         """
-        merged = dict(options or {})
-        return open_session(self.form, solver, _with_simplex(self.form, merged), ranging=ranging, **kwargs)
+        chosen = solver or ("auto" if ranging else self.solver)
+        return open_session(self.form, chosen, _with_simplex(self.form, dict(options or {})), ranging=ranging,
+                            **kwargs)
 
     # variants -----------------------------------------------------------------------
     def with_integers_fixed(self, x: np.ndarray) -> AnalysisModel:

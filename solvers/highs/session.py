@@ -108,7 +108,8 @@ class HighsSession:
 
     @property
     def gives_basis(self) -> bool:
-        return self._lp
+        """A basis after LP and QP solves (none after branch-and-bound)."""
+        return not self.form.is_mip
 
     @property
     def gives_ranging(self) -> bool:
