@@ -137,7 +137,8 @@ def test_robustness_reads_an_uncertainty_file_and_a_spec(capsys: pytest.CaptureF
     (["robustness", "{wyndor}", "--uncertain", "capacity:plant2=gamma:1"], "unknown distribution 'gamma'"),
     (["robustness", "{wyndor}", "--uncertain", "capacity:plant2=uniform:1"], "uniform takes 2 numbers"),
     (["robustness", "{wyndor}", "--uncertain", "capacity:plant9=relative:10"], "did you mean"),
-    (["robustness", "{wyndor}"], "no uncertain parameters"),
+    (["sensitivity", "{wyndor}", "--step", "0"], "step=0.0: give a positive number"),
+    (["sensitivity", "{wyndor}", "--stage", "2"], "stage"),
     (["robustness", "{wyndor}", "--uncertain", "capacity:plant2=relative:10", "--threshold", "max_cv=1"],
      "unknown threshold"),
     (["sensitivity", "{wyndor}", "--sweep", "capacity:plant2"], "--sweep needs --from and --to"),
@@ -148,3 +149,11 @@ def test_input_errors_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     assert code == 2
     assert message in err and err.count("\n") == 1
 
+
+
+def test_robustness_without_declared_parameters_perturbs_capacities_costs_and_bounds(
+        capsys: pytest.CaptureFixture[str], files: dict[str, Path]) -> None:
+    code, out, err = run(capsys, "robustness", str(files["wyndor"]), "--scenarios", "20", "--no-progress")
+    assert code == 0
+    assert "the spec declares no uncertain parameters" in err and "+-10 %" in err
+    assert "Robustness (LP): 20 scenarios" in out

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,11 @@ def register(subparsers: Any) -> None:
     sensitivity.add_argument("--from", dest="sweep_from", type=float, help="start of the sweep")
     sensitivity.add_argument("--to", dest="sweep_to", type=float, help="end of the sweep")
     sensitivity.add_argument("--plot", metavar="DIR", help="write PNG charts into DIR")
+    sensitivity.add_argument("--step", type=float, default=1.0,
+                             help="the change each bottleneck sentence and MILP re-solve speaks of, in the unit of "
+                                  "each limit (default 1)")
+    sensitivity.add_argument("--stage", default=None, metavar="N|NAME",
+                             help="objectives by priority: the stage to analyse (default the last, earlier held)")
     sensitivity.set_defaults(handler=run_sensitivity)
 
     robust = subparsers.add_parser(
@@ -84,6 +90,14 @@ def register(subparsers: Any) -> None:
                         help="write the output to PATH (default: stdout)")
     robust.add_argument("--plot", metavar="DIR", help="write PNG charts into DIR")
     robust.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    robust.add_argument("--mode", choices=("plan", "reoptimise"), default="plan",
+                        help="MILPs: keep the nominal integer decisions (plan, default) or also re-solve the MILP "
+                             "per scenario (reoptimise, time-limited)")
+    robust.add_argument("--stage", default=None, metavar="N|NAME",
+                        help="objectives by priority: the stage to analyse (default the last, earlier held)")
+    robust.add_argument("--percent", type=float, default=10.0,
+                        help="without declared uncertain parameters: +-PERCENT %% on every capacity, cost and "
+                             "variable upper bound (default 10)")
     robust.set_defaults(handler=run_robustness)
 
 
@@ -168,12 +182,15 @@ def _parameters(analysis: AnalysisModel, args: argparse.Namespace, path: Path) -
         file = Path(args.uncertainty)
         if not file.is_file():
             raise InputFileError(f"{file}: no such uncertainty file")
-        text = file.read_text()
         if file.suffix.lower() == ".json":
-            entries = json.loads(text)
+            try:
+                entries = json.loads(file.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise InputFileError(f"{file}: not valid JSON: {error}") from None
         else:
-            import yaml
-            entries = yaml.safe_load(text)
+            from opt_model.spec.loader import read_yaml  # located errors, input limits, safe tags
+
+            entries = read_yaml(file)
         if isinstance(entries, dict) and "uncertainty" in entries:
             entries = entries["uncertainty"]
         if not isinstance(entries, list):
@@ -181,8 +198,14 @@ def _parameters(analysis: AnalysisModel, args: argparse.Namespace, path: Path) -
         params.extend(parameters_from_spec(entries, base_dir=file.parent))
     params.extend(parse_uncertain(text) for text in args.uncertain)
     if not params:
-        raise InputFileError(f"{path}: no uncertain parameters; add an 'uncertainty:' section to the spec, "
-                             "--uncertainty FILE or --uncertain KIND:NAME=DIST:ARGS")
+        from opt_model.sensitivity.uncertainty import default_uncertainty
+        entries, why = default_uncertainty(analysis, args.percent)
+        if not entries:
+            raise InputFileError(f"{path}: the model has no capacity, cost or bound to perturb; give "
+                                 "--uncertain KIND:NAME=DIST:ARGS")
+        print(f"note: {why} (declare an 'uncertainty:' section, --uncertainty FILE or --uncertain to choose)",
+              file=sys.stderr)
+        params = parameters_from_spec(entries)
     return params
 
 
@@ -192,10 +215,9 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     from opt_model.sensitivity.report import sensitivity_report
 
     analysis = _load(args.file)
-    if args.objective_unit:
-        analysis.objective_unit = args.objective_unit
     try:
-        report = sensitivity_report(analysis, one_sided=not args.no_one_sided)
+        report = sensitivity_report(analysis, one_sided=not args.no_one_sided, objective_unit=args.objective_unit,
+                                    step=args.step, stage=args.stage)
     except SensitivityError as error:
         if "infeasible" not in str(error):
             raise
@@ -250,20 +272,21 @@ def run_robustness(args: argparse.Namespace) -> int:
     params = _parameters(analysis, args, path)
     thresholds = _thresholds(analysis.model, args.threshold)
     report = robustness(analysis, params, scenarios=args.scenarios, seed=args.seed, jobs=args.jobs,
-                        scheduler=args.scheduler, progress=not args.no_progress)
+                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage)
     verdict = evaluate(report, thresholds) if thresholds else None
     payload = report.to_dict()
     if verdict is not None:
         payload["validation"] = verdict.to_dict()
     global_result = None
+    scenario_model = report.model or analysis
     if args.global_method:
         from opt_model.sensitivity.global_sa import morris, sobol
         shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
         if args.global_method == "sobol":
-            global_result = sobol(analysis, shared, base_samples=args.samples, seed=args.seed, jobs=args.jobs,
+            global_result = sobol(scenario_model, shared, base_samples=args.samples, seed=args.seed, jobs=args.jobs,
                                   scheduler=args.scheduler, progress=not args.no_progress)
         else:
-            global_result = morris(analysis, shared, trajectories=args.samples, seed=args.seed, jobs=args.jobs,
+            global_result = morris(scenario_model, shared, trajectories=args.samples, seed=args.seed, jobs=args.jobs,
                                    scheduler=args.scheduler, progress=not args.no_progress)
         payload["global"] = global_result.to_dict()
     if args.plot:
@@ -273,7 +296,7 @@ def run_robustness(args: argparse.Namespace) -> int:
         directory.mkdir(parents=True, exist_ok=True)
         plot_objective_distribution(report, directory / "objective_distribution.png")
         shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
-        plot_tornado(tornado(analysis, shared), directory / "tornado.png")
+        plot_tornado(tornado(scenario_model, shared), directory / "tornado.png")
     if args.format == "json":
         text = to_json(payload)
     else:

@@ -98,28 +98,33 @@ def _empty_table() -> pd.DataFrame:
 
 
 def sensitivity_table(report: Any, bottlenecks: Any, result: Result) -> pd.DataFrame:
-    """One row per resource label (or per binding constraint): the numbers of the bottleneck report.
+    """One row per resource label (or per binding constraint) and per binding variable bound.
 
     For a resource, usage and capacity are those of
     :meth:`~opt_model.result.Result.resource_table` (capacity including any
     provisioned amount), in the resource's unit; for a constraint, its activity
-    and right-hand side.  ``utilisation_pct`` is 100 x usage / capacity.
+    and right-hand side; for a variable bound, the value and the bound.
+    ``utilisation_pct`` is 100 x usage / capacity.  For a MILP, ``gain_per_unit`` is
+    the objective gain of one relaxing step from a MILP re-solve (``shadow_price``
+    is the fixed-integer LP dual).
     """
     table = bottlenecks.table
-    if bottlenecks.scope != "resources":
-        table = table[table["binding"]]
+    rows_only = table[table["what"] == "rhs"]
+    if bottlenecks.scope.startswith("all constraints"):
+        rows_only = rows_only[rows_only["binding"]]
+    bounds = table[(table["what"] != "rhs") & table["binding"] & (table["gain_per_unit"] > 0)]
     constraints = report.constraints.set_index("name")
-    resources = result.resource_table() if bottlenecks.scope == "resources" else pd.DataFrame()
+    resources = result.resource_table() if bottlenecks.scope.startswith("resources") else pd.DataFrame()
     amounts = {(str(r["resource"]), str(r["label"])): (float(r["usage"]), float(r["capacity"]))
                for r in resources.to_dict(orient="records")}
     rows = []
-    for row in table.to_dict(orient="records"):
+    for row in rows_only.to_dict(orient="records"):
         detail = constraints.loc[row["name"]]
         usage, capacity = amounts.get((str(row["group"]), str(row["label"])),
                                       (float(row["activity"]), float(row["capacity"])))
         utilisation = 100.0 * usage / capacity if capacity != 0.0 and math.isfinite(capacity) else math.nan
-        if bottlenecks.scope != "resources" and row["kind"] != LE:
-            utilisation = math.nan  # a requirement (>=) or a balance (==): "use" of it means nothing
+        if not bottlenecks.scope.startswith("resources") and row["kind"] != LE:
+            utilisation = math.nan  # a requirement (>=): "use" of it means nothing
         rows.append({"name": row["name"], "resource": row["group"], "label": row["label"], "unit": row["unit"],
                      "usage": usage, "capacity": capacity, "utilisation_pct": utilisation,
                      "shadow_price": float(row["dual"]), "dual_left": float(detail["dual_left"]),
@@ -127,6 +132,14 @@ def sensitivity_table(report: Any, bottlenecks: Any, result: Result) -> pd.DataF
                      "rhs_upper": float(detail["rhs_upper"]), "gain_per_unit": float(row["gain_per_unit"]),
                      "headroom": float(row["headroom"]), "binding": bool(row["binding"]),
                      "degenerate": bool(detail["one_sided"])})
+    for row in bounds.to_dict(orient="records"):
+        value, limit = float(row["activity"]), float(row["capacity"])
+        rows.append({"name": f"{row['what']} of {row['name']}", "resource": row["group"], "label": row["label"],
+                     "unit": row["unit"], "usage": value, "capacity": limit,
+                     "utilisation_pct": 100.0 * value / limit if limit > 0 and math.isfinite(limit) else math.nan,
+                     "shadow_price": float(row["dual"]), "dual_left": math.nan, "dual_right": math.nan,
+                     "rhs_lower": math.nan, "rhs_upper": math.nan, "gain_per_unit": float(row["gain_per_unit"]),
+                     "headroom": float(row["headroom"]), "binding": True, "degenerate": False})
     return pd.DataFrame(rows, columns=RESOURCE_COLUMNS) if rows else _empty_table()
 
 
@@ -163,33 +176,32 @@ def _messages_from_duals(table: pd.DataFrame, sense: str, unit: str) -> list[str
 
 
 def _analyse_optimal(analysis: Analysis, result: Result, unit: str) -> None:
+    """The sensitivity report and bottlenecks of ``opt-model sensitivity --bottlenecks``, for every model class."""
     from opt_model.sensitivity.bottleneck import bottleneck_report
     from opt_model.sensitivity.report import sensitivity_report
 
     form = result.compiled.form
-    if form.cones or (form.Q is not None and form.Q.nnz):
+    try:
+        report = sensitivity_report(result, objective_unit=unit)
+    except SensitivityError as error:
+        if not (form.cones or (form.Q is not None and form.Q.nnz)):
+            raise
         analysis.table = dual_table(result) if result.backend.row_dual is not None else _empty_table()
         analysis.messages = _messages_from_duals(analysis.table, form.sense.value, unit)
-        kind = "cone constraints" if form.cones else "a quadratic objective"
-        analysis.notes.append(f"the model has {kind}: there is no simplex basis, so shadow prices are the "
-                              f"{result.solver} duals and allowable ranges and degeneracy are not available")
+        analysis.notes.append(f"the sensitivity report failed ({error}): the table shows the solver's duals")
         return
-    report = sensitivity_report(result, objective_unit=unit)
-    report.objective_unit = unit  # a dimensionless objective has unit "1" in the model; people read no unit
-    bottlenecks = bottleneck_report(report, objective_unit=unit)
+    report.objective_unit = unit or report.objective_unit
+    bottlenecks = bottleneck_report(report, objective_unit=report.objective_unit)
     analysis.sensitivity, analysis.bottlenecks = report, bottlenecks
     analysis.scope = bottlenecks.scope
     analysis.table = sensitivity_table(report, bottlenecks, result)
     analysis.messages = bottlenecks.messages()
     analysis.notes.extend(report.notes)
     analysis.notes.extend(report.degeneracy.summary())
-    prices = analysis.table["shadow_price"].astype(float).abs() if len(analysis.table) else None
-    if form.is_mip and prices is not None and not (prices > 1e-12).any():
-        analysis.notes.append("every shadow price is 0: with the integer decisions fixed nothing else can adjust, so "
-                              "one more unit of any capacity changes nothing until the integer plan changes; "
-                              "utilisation and the robustness phase show how tight the plan is")
-    if bottlenecks.scope != "resources":
-        analysis.notes.append("the model declares no resources: the table lists its binding constraints")
+    analysis.notes.extend(bottlenecks.notes)
+    if bottlenecks.scope.startswith("all constraints"):
+        analysis.notes.append("the model declares no resources: the table lists its binding constraints and "
+                              "variable bounds")
 
 
 def run_analysis(ctx: Context, baseline: Baseline) -> Analysis:

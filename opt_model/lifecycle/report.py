@@ -179,7 +179,7 @@ class LifecycleReport(Readable):
             if r.objective.get("count"):
                 what = "objective of the fixed integer plan" if v.fixed_integers else "re-optimised objective"
                 if v.objective_name:
-                    what = f"re-optimised {v.objective_name} (first priority)"
+                    what = f"{what}: {v.objective_name}"
                 unit = f" {v.objective_unit}" if v.objective_unit else ""
                 parts.append(f"{what} {_fmt(r.objective.get('q05'), 5)} to {_fmt(r.objective.get('q95'), 5)}{unit} "
                              f"(5-95 %), cv {_fmt(r.objective.get('cv'), 2)}")

@@ -1,16 +1,17 @@
 """Phase 5, validation and monitoring: does the plan survive perturbed numbers, and how to watch it later.
 
 Uncertain parameters are the spec's ``uncertainty:`` section, or, when it
-declares none, +-10 % (uniform) on every capacity and every cost
-(:func:`default_parameters`).  Monte Carlo robustness
-(:func:`opt_model.sensitivity.robustness`), a global sensitivity ranking (Morris
-screening, one factor per parameter, as ``opt-model robustness --global
-morris`` computes it) and a tornado chart run on the model the plan comes
-from: the repaired model when it was repaired, the first priority level of a
-lexicographic model (as ``opt-model robustness`` does), the LP with the integer
-decisions fixed for a MILP.  Cone programs are re-solved cold
-(:mod:`opt_model.lifecycle.cold`).  The verdict checks the spec's
-``validation:`` thresholds.
+declares none, +-10 % (uniform) on every capacity, cost and variable upper bound
+(:func:`default_parameters`, the same defaults as ``opt-model robustness``).
+Monte Carlo robustness (:func:`opt_model.sensitivity.robustness`), a global
+sensitivity ranking (Morris screening, one factor per parameter, as ``opt-model
+robustness --global morris`` computes it) and a tornado chart run on the model the
+plan comes from: the repaired model when it was repaired, the last stage of a model
+with objectives by priority (earlier stages held; the numbers are labelled with that
+stage's objective and unit), a MILP in plan mode (its integer decisions kept).
+Every model class goes through the same scenario engine, so the numbers are those
+``opt-model robustness`` prints.  The verdict checks the spec's ``validation:``
+thresholds.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.context import Context
 from opt_model.lifecycle.implementation import Implementation
-from opt_model.sensitivity.problem import EQ, FREE, AnalysisModel
-from opt_model.sensitivity.uncertainty import Uncertain, parameters_from_spec
+from opt_model.sensitivity.problem import AnalysisModel
+from opt_model.sensitivity.stages import stage_info
+from opt_model.sensitivity.uncertainty import Uncertain, default_uncertainty, parameters_from_spec
 from opt_model.sensitivity.validation import Verdict, evaluate
 
 AUXILIARY = re.compile(r"_aux\d*$")
@@ -93,12 +95,10 @@ class Validation:
 
 
 def default_parameters(analysis: AnalysisModel, percent: float = 10.0) -> tuple[list[dict[str, Any]], str]:
-    """+-``percent`` % on every capacity and every cost, as spec entries, and a sentence saying so.
+    """+-``percent`` % on every capacity, cost and variable upper bound, as spec entries, and a sentence saying so.
 
-    Capacities are the model's resources; a model without resources gets its
-    inequality limits (``<=`` and ``>=`` rows) instead.  Blocks whose numbers
-    are all zero are left out (a relative change of 0 changes nothing); a
-    block with some zeros is perturbed entry by entry.
+    The same defaults as ``opt-model robustness``
+    (:func:`opt_model.sensitivity.uncertainty.default_uncertainty`).
 
     Example
     -------
@@ -110,62 +110,30 @@ def default_parameters(analysis: AnalysisModel, percent: float = 10.0) -> tuple[
     >>> [(e["target"], e["of"]) for e in entries]
     [('capacity', 'cpu'), ('cost', 'x')]
     """
-    form = analysis.form
-    kinds = analysis.row_kinds()
-    nominal_rhs = np.where(np.isfinite(form.row_upper), form.row_upper, form.row_lower)
-    resources = [group for group in analysis.row_groups if group.is_resource]
-    if resources:
-        rows, what = resources, "capacity"
-    else:
-        rows = [group for group in analysis.row_groups
-                if group.size and not np.isin(kinds[group.start:group.stop], [EQ, FREE]).any()]
-        what = "capacity"
-    entries: list[dict[str, Any]] = []
-
-    def add(kind: str, name: str, values: np.ndarray, names: list[str]) -> None:
-        nonzero = np.isfinite(values) & (values != 0)
-        if not nonzero.any():
-            return
-        targets = [name] if nonzero.all() else [names[k] for k in np.flatnonzero(nonzero)]
-        entries.extend({"target": kind, "of": target, "distribution": "relative", "percent": float(percent)}
-                       for target in targets)
-
-    row_names = analysis.row_names() if any(g.size > 1 for g in rows) else []
-    for group in rows:
-        names = row_names[group.start:group.stop] if row_names else [group.name]
-        add(what, group.name, nominal_rhs[group.start:group.stop], names)
-    col_names = analysis.col_names()
-    for group in analysis.col_groups:
-        if AUXILIARY.search(group.name):
-            continue  # epigraph variables of convex atoms: their "costs" are the atoms' weights, not prices
-        add("cost", group.name, form.c[group.start:group.stop], col_names[group.start:group.stop])
-    if resources:
-        why = f"the spec declares no uncertain parameters: every capacity and cost varies by +-{percent:g} % " \
-              "(uniform, each entry on its own)"
-    else:
-        why = f"the spec declares no uncertain parameters and no resources: the limit of every inequality " \
-              f"constraint and every cost varies by +-{percent:g} % (uniform, each entry on its own)"
-    return entries, why
+    return default_uncertainty(analysis, percent)
 
 
-def scenario_model(analysis: Analysis, implementation: Implementation) -> tuple[AnalysisModel, str, bool]:
-    """The model whose numbers the scenarios change, a phrase saying which it is, and whether integers are fixed."""
+def scenario_model(analysis: Analysis, implementation: Implementation) -> tuple[Any, str, bool]:
+    """What the scenarios start from, a phrase saying which model it is, and whether integers are kept.
+
+    The source is the implemented result when it solved the (repaired) model, else the
+    model: :func:`~opt_model.sensitivity.robustness` takes either, so the lifecycle and
+    ``opt-model robustness`` compute the same thing.  Objectives by priority: the last
+    stage (earlier ones held), as ``solve``, ``sensitivity`` and ``robustness`` take it.
+    MILPs: plan mode (the plan's integer decisions kept).
+    """
     model = analysis.model
     assert model is not None
     result = implementation.result
-    lexicographic = bool(model.metadata.get("lexicographic"))
-    base = AnalysisModel.from_model(model)
+    source: Any = result if result is not None and result.has_solution and result.model is model else model
     scope = "the repaired model" if analysis.repaired else "the model"
-    if lexicographic:
-        scope += " with its first priority objective (as 'opt-model robustness' takes it)"
-    if base.form.is_mip:
-        x = result.backend.x if result is not None and result.backend.x is not None else None
-        if x is None:
-            raise SensitivityError("the MILP has no solution to fix its integer decisions at")
-        base = base.with_integers_fixed(np.asarray(x)[:base.form.num_cols])
-        scope += ", integer decisions fixed at the plan's values (so the question is whether this plan holds)"
-        return base, scope, True
-    return base, scope, False
+    info = stage_info(model)
+    if info is not None:
+        scope += f" at its {info.describe()} (as 'opt-model robustness' takes it)"
+    fixed = bool(model.compile().form.is_mip)
+    if fixed:
+        scope += ", integer decisions kept at the plan's values (plan mode: does this plan hold?)"
+    return source, scope, fixed
 
 
 def _plain_unit(unit: str) -> str:
@@ -194,11 +162,10 @@ def monitor_command(ctx: Context) -> str:
 def _reproduce_command(ctx: Context, validation: Validation, repaired: bool) -> str:
     """The ``opt-model robustness`` command giving the same numbers, when that command can (else ``""``).
 
-    It cannot for a MILP (it does not fix the integer decisions), a cone
-    program or a repaired model.
+    It cannot for a repaired model (the spec itself is unchanged).
     """
     spec = ctx.source.spec_path
-    if spec is None or validation.cold or validation.fixed_integers or repaired:
+    if spec is None or repaired:
         return ""
     in_spec = ctx.source.from_spec  # the command reads the spec's own sections: do not give them twice
     parts = ["opt-model", "robustness", str(spec)]
@@ -224,7 +191,8 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
     if declared:
         entries = list(ctx.source.uncertainty or [])
     else:
-        entries, why = default_parameters(scenarios_of, settings.relative_change)
+        assert analysis.model is not None
+        entries, why = default_parameters(AnalysisModel.from_model(analysis.model), settings.relative_change)
         notes.append(why)
     path = ctx.out_dir / "uncertainty.yaml"
     path.write_text(yaml.safe_dump({"uncertainty": entries}, sort_keys=False))
@@ -233,10 +201,10 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
                             uncertainty_path=str(path), notes=notes)
     validation.monitor_command = monitor_command(ctx)
     validation.fixed_integers = fixed
-    levels = (analysis.model.metadata.get("lexicographic") or []) if analysis.model is not None else []
-    if levels:
-        validation.objective_name = str(levels[0].name or "the first objective")
-        validation.objective_unit = _plain_unit(str(levels[0].unit or ""))
+    info = stage_info(analysis.model) if analysis.model is not None else None
+    if info is not None:
+        validation.objective_name = f"{info.name} (stage {info.number} of {info.count})"
+        validation.objective_unit = _plain_unit(info.unit)
     else:
         validation.objective_unit = baseline.objective_unit
     if not entries:
@@ -244,7 +212,6 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
         ctx.progress.done("nothing to perturb")
         return validation
     parameters = parameters_from_spec(entries, base_dir=ctx.source.base_dir)
-    validation.cold = bool(scenarios_of.form.cones)
     try:
         _scenarios(ctx, validation, scenarios_of, parameters, baseline)
     except (SensitivityError, ModelError) as error:
@@ -267,8 +234,9 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
     return validation
 
 
-def _scenarios(ctx: Context, validation: Validation, scenarios_of: AnalysisModel, parameters: list[Uncertain],
+def _scenarios(ctx: Context, validation: Validation, scenarios_of: Any, parameters: list[Uncertain],
                baseline: Baseline) -> None:
+    """Monte Carlo, tornado and global ranking through the one scenario engine (every model class)."""
     from opt_model.sensitivity.global_sa import morris, sobol
     from opt_model.sensitivity.montecarlo import robustness
     from opt_model.sensitivity.tornado import tornado
@@ -276,31 +244,18 @@ def _scenarios(ctx: Context, validation: Validation, scenarios_of: AnalysisModel
     settings = ctx.settings
     shared = _shared(parameters)
     factors = len(shared)
-    if validation.cold:
-        from opt_model.lifecycle.cold import cold_morris, cold_robustness, cold_tornado
-        solver = baseline.solver
-        validation.robustness = cold_robustness(scenarios_of, parameters, scenarios=settings.samples,
-                                                seed=settings.seed, solver=solver, progress=settings.progress)
-        validation.tornado = cold_tornado(scenarios_of, shared, solver=solver)
-        if settings.global_method != "none":
-            validation.global_samples = settings.morris_trajectories(factors)
-            validation.global_sensitivity = cold_morris(scenarios_of, shared, trajectories=validation.global_samples,
-                                                        seed=settings.seed, solver=solver,
-                                                        progress=settings.progress)
-    else:
-        validation.robustness = robustness(scenarios_of, parameters, scenarios=settings.samples, seed=settings.seed,
-                                           jobs=settings.jobs, progress=settings.progress)
-        validation.tornado = tornado(scenarios_of, shared)
-        if settings.global_method == "morris":
-            validation.global_samples = settings.morris_trajectories(factors)
-            validation.global_sensitivity = morris(scenarios_of, shared, trajectories=validation.global_samples,
-                                                   seed=settings.seed, jobs=settings.jobs,
-                                                   progress=settings.progress)
-        elif settings.global_method == "sobol":
-            validation.global_samples = settings.sobol_base_samples()
-            validation.global_sensitivity = sobol(scenarios_of, shared, base_samples=validation.global_samples,
-                                                  seed=settings.seed, jobs=settings.jobs,
-                                                  progress=settings.progress)
+    validation.robustness = robustness(scenarios_of, parameters, scenarios=settings.samples, seed=settings.seed,
+                                       jobs=settings.jobs, progress=settings.progress)
+    changed = validation.robustness.model  # the stage analysed; a MILP with its integers kept
+    validation.tornado = tornado(changed, shared)
+    if settings.global_method == "morris":
+        validation.global_samples = settings.morris_trajectories(factors)
+        validation.global_sensitivity = morris(changed, shared, trajectories=validation.global_samples,
+                                               seed=settings.seed, jobs=settings.jobs, progress=settings.progress)
+    elif settings.global_method == "sobol":
+        validation.global_samples = settings.sobol_base_samples()
+        validation.global_sensitivity = sobol(changed, shared, base_samples=validation.global_samples,
+                                              seed=settings.seed, jobs=settings.jobs, progress=settings.progress)
     result = validation.global_sensitivity
     if result is not None and result.valid and "objective" in result.indices:
         validation.ranking = result.ranking()

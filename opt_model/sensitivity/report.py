@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opt_model.errors import SensitivityError
+from opt_model.errors import ModelError, SensitivityError
 from opt_model.formatting import Readable, format_number, json_ready, objective_unit_text
 from opt_model.sensitivity.degeneracy import Degeneracy, active_bounds, detect_degeneracy, one_sided_prices
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel
@@ -272,6 +272,8 @@ def sensitivity_report(source: Any, *, one_sided: bool = True, max_one_sided: in
     [0.0, 7.5]
     """
     from opt_model.sensitivity.stages import analysis_for_stage
+    if not (math.isfinite(step) and step > 0):
+        raise ModelError(f"step={step}: give a positive number of units")
     analysis, stage_name, stage_result = analysis_for_stage(source, stage, objective_unit)
     notes = list(analysis.notes)
     form = analysis.form
@@ -490,8 +492,10 @@ def build_report(analysis: AnalysisModel, session: Session, result: BackendResul
     constraints = _constraint_frame(analysis, kinds, result.row_activity, dual, rhs, rhs_lower, rhs_upper, obj_lower,
                                     obj_upper, dual_left, dual_right, left_from, right_to, degenerate, differs)
     if differs.any():
-        notes.append(f"{int(differs.sum())} constraints have one-sided shadow prices (degenerate optimum): "
-                     "dual_left and dual_right differ")
+        count = int(differs.sum())
+        notes.append(f"{count} constraint{' has' if count == 1 else 's have'} one-sided shadow prices (degenerate "
+                     "optimum): the price for a decrease of the right-hand side differs from the price for an "
+                     "increase (columns Price left and Price right; dual_left and dual_right in JSON and CSV)")
     report = SensitivityReport(
         objective=z, sense=form.sense.value, variables=variables, constraints=constraints, degeneracy=degeneracy,
         notes=notes, model_name=form.name, objective_unit=analysis.objective_unit, resolves=resolves,

@@ -14,14 +14,18 @@ section of a YAML spec); :func:`parameters_from_spec` turns them into objects.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from opt_model.errors import ModelError, SpecError
+
+if TYPE_CHECKING:
+    from opt_model.sensitivity.problem import AnalysisModel
 
 TARGET_KINDS = ("cost", "rhs", "lower", "upper", "coefficient")
 _KIND_ALIASES = {"capacity": "rhs", "rhs": "rhs", "cost": "cost", "price": "cost", "lower": "lower",
@@ -422,3 +426,71 @@ UNCERTAINTY_SCHEMA: dict[str, Any] = {
     },
 }
 """JSON Schema of a spec's ``uncertainty:`` section, for the spec loader's structural check."""
+
+
+AUXILIARY_COLUMNS = re.compile(r"_aux\d*$")
+"""Epigraph variables of convex atoms: their "costs" are the atoms' weights, not prices."""
+
+
+def default_uncertainty(analysis: AnalysisModel, percent: float = 10.0) -> tuple[list[dict[str, Any]], str]:
+    """+-``percent`` % on every capacity, cost and variable bound, as spec entries, and a sentence saying so.
+
+    What ``opt-model robustness`` and the lifecycle perturb when a spec declares no
+    uncertain parameters.  Capacities are the model's resources; a model without
+    resources gets its inequality limits (``<=`` and ``>=`` rows) instead; balance
+    rows (equalities) are left alone, their right-hand sides must move together.
+    Finite upper bounds of continuous and general integer variables (lane
+    capacities, per-item limits) are perturbed too; binaries' 0/1 bounds are not.
+    Blocks whose numbers are all zero are left out (a relative change of 0 changes
+    nothing); a block with some zeros is perturbed entry by entry.
+
+    Example
+    -------
+    >>> import opt_model as om
+    >>> m = om.Model(); host = om.Dim("host", ["h1", "h2"]); x = m.add_variables("x", dims=host, ub=3)
+    >>> _ = m.add_resource("cpu", capacity=om.data({"h1": 4, "h2": 8}, dims=host)).add_usage(1.0 * x)
+    >>> m.maximize(x.sum())
+    >>> from opt_model.sensitivity.problem import AnalysisModel
+    >>> entries, why = default_uncertainty(AnalysisModel.from_model(m))
+    >>> [(e["target"], e["of"]) for e in entries]
+    [('capacity', 'cpu'), ('cost', 'x'), ('upper', 'x')]
+    """
+    from opt_model.sensitivity.problem import EQ, FREE
+    form = analysis.form
+    kinds = analysis.row_kinds()
+    nominal_rhs = np.where(np.isfinite(form.row_upper), form.row_upper, form.row_lower)
+    resources = [group for group in analysis.row_groups if group.is_resource]
+    rows = resources or [group for group in analysis.row_groups
+                         if group.size and not np.isin(kinds[group.start:group.stop], [EQ, FREE]).any()]
+    entries: list[dict[str, Any]] = []
+
+    def add(kind: str, name: str, values: np.ndarray, names: list[str]) -> None:
+        nonzero = np.isfinite(values) & (values != 0)
+        if not nonzero.any():
+            return
+        targets = [name] if nonzero.all() else [names[k] for k in np.flatnonzero(nonzero)]
+        entries.extend({"target": kind, "of": target, "distribution": "relative", "percent": float(percent)}
+                       for target in targets)
+
+    row_names = analysis.row_names() if any(g.size > 1 for g in rows) else []
+    for group in rows:
+        names = row_names[group.start:group.stop] if row_names else [group.name]
+        add("capacity", group.name, nominal_rhs[group.start:group.stop], names)
+    col_names = analysis.col_names()
+    integer = np.asarray(form.integrality) != 0 if form.integrality is not None else np.zeros(form.num_cols, bool)
+    bounded = []
+    for group in analysis.col_groups:
+        if AUXILIARY_COLUMNS.search(group.name):
+            continue
+        part = slice(group.start, group.stop)
+        add("cost", group.name, form.c[part], col_names[part])
+        if not integer[part].any() and np.isfinite(form.col_upper[part]).any():
+            bounded.append(group)
+    for group in bounded:
+        part = slice(group.start, group.stop)
+        add("upper", group.name, form.col_upper[part], col_names[part])
+    limits = "every capacity" if resources else "the limit of every inequality constraint"
+    what = f"{limits}, cost and variable upper bound" if bounded else f"{limits} and cost"
+    why = f"the spec declares no uncertain parameters: {what} varies by +-{percent:g} % (uniform, each entry on " \
+        "its own)"
+    return entries, why
