@@ -5,8 +5,8 @@ chance constraints by scenarios (scenario approach, indicator SAA), two-stage
 recourse for provisioned capacity, and :func:`robustify`: the cheapest
 protection level whose plan passes out of sample.  See ``docs/robust.md``.
 
-Names are loaded on first use (PEP 562), so ``opt_model.robust.schema`` stays
-cheap to import for the spec loader.
+Names are loaded on first use (PEP 562).  The ``robust:`` spec section's
+schema lives with the other spec schemas in :mod:`opt_model.spec.schema`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ _EXPORTS = {
     "two_stage": "opt_model.robust.recourse",
     "RobustifyReport": "opt_model.robust.loop",
     "robustify": "opt_model.robust.loop",
-    "ROBUST_SCHEMA": "opt_model.robust.schema",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -23,7 +23,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from opt_model.errors import SpecError
-from opt_model.robust.schema import ROBUST_SCHEMA
 from opt_model.sensitivity.uncertainty import UNCERTAINTY_SCHEMA
 from opt_model.sensitivity.validation import VALIDATION_SCHEMA
 from opt_model.spec.loader import Loc, SpecList, SpecMap
@@ -53,6 +52,33 @@ _DIM_LIST = {
     "items": {"$ref": "#/$defs/name"},
 }
 _EXPRESSION = {"type": "string", "minLength": 1, "x-expected": "an expression (a string)"}
+
+# How 'opt-model robustify' protects the plan (opt_model.robust reads it; docs/robust.md).
+_ROBUST: dict[str, Any] = {
+    "description": "How 'opt-model robustify' protects the plan against the uncertainty: section "
+                   "(see docs/robust.md). Command-line options override these.",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "method": {"enum": ["budget", "box", "ellipsoid", "scenario", "saa", "two-stage"],
+                   "description": "budget (Bertsimas & Sim), box (Soyster), ellipsoid (SOCP), scenario "
+                                  "(Campi & Garatti), saa (indicator MILP), two-stage (recourse)."},
+        "target": {"type": "number", "minimum": 0, "maximum": 1,
+                   "description": "Required out-of-sample P(feasible), e.g. 0.95."},
+        "levels": {"type": "array", "items": {"type": "number", "minimum": 0},
+                   "description": "Protection levels to search (Gamma, Omega, scenario counts or eps)."},
+        "scenarios": {"type": "integer", "minimum": 1, "description": "Fresh out-of-sample scenarios."},
+        "seed": {"type": "integer", "minimum": 0},
+        "beta": {"type": "number", "minimum": 0, "maximum": 1,
+                 "description": "Confidence parameter of the scenario approach."},
+        "coverage": {"type": "number", "minimum": 0.5, "maximum": 1,
+                     "description": "Share of an unbounded distribution its interval covers."},
+        "first_stage": {"type": "array", "items": {"type": "string"},
+                        "description": "Two-stage: variables decided before the uncertainty (default: every "
+                                       "provisioned amount)."},
+        "refine": {"type": "integer", "minimum": 0, "description": "Bisection steps between the last two levels."},
+    },
+}
 
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -141,7 +167,7 @@ SCHEMA: dict[str, Any] = {
         },
         "uncertainty": UNCERTAINTY_SCHEMA,
         "validation": VALIDATION_SCHEMA,
-        "robust": ROBUST_SCHEMA,
+        "robust": _ROBUST,
         "expected": {
             "type": "object",
             "description": "Known answer, checked by tests and the benchmark runner.",
