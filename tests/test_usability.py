@@ -378,3 +378,17 @@ def test_robustness_help_explains_distributions(capsys: pytest.CaptureFixture[st
 def test_readme_says_netlib_tests_skip_without_shared_data() -> None:
     text = " ".join(Path("README.md").read_text().split())
     assert "../shared/data/netlib" in text and "skip" in text
+
+
+# 13. the strategy phase compares every installed backend that declares the problem class -------------------
+@pytest.mark.parametrize("problem_class", ["LP", "MILP", "QP", "SOCP", "EXP"])
+def test_strategy_compares_every_installed_capable_backend(problem_class: str) -> None:
+    from opt_model.lifecycle.runs import strategy_solvers
+    from solvers import ProblemClass, capability_table
+    declared = {row["backend"] for row in capability_table() if row["installed"]
+                and problem_class in row["problem_classes"]}  # what `opt-model solvers` prints
+    compared = strategy_solvers(ProblemClass(problem_class))
+    highs_variants = {name for name in compared if name.startswith("highs")}
+    assert declared - {"highs"} <= set(compared)
+    assert ("highs" in declared) == bool(highs_variants)
+    assert len(compared) == len(set(compared))

@@ -78,31 +78,28 @@ def default_solver(solver: str, problem_class: ProblemClass) -> str:
 
 
 def strategy_solvers(problem_class: ProblemClass) -> list[str]:
-    """The configurations worth comparing for a problem class, installed ones only.
+    """Every installed configuration that declares the problem class (solvers' capability declarations).
 
-    LP: HiGHS simplex, interior point and PDLP.  MILP: HiGHS branch-and-cut
-    and CBC, GLPK and SCIP (through Pyomo, else CVXPY).  QP: HiGHS and CVXPY's
-    Clarabel and OSQP.  Cone programs: every installed CVXPY conic solver.
-    Other classes: every installed capable backend.
+    HiGHS first (for an LP its simplex, interior point and PDLP variants), then each other
+    installed backend that declares the class: Pyomo's solvers (CBC, GLPK, HiGHS, SCIP ...), then
+    CVXPY's (Clarabel, SCS, OSQP, ...).  Pass ``solvers=[...]`` (``--solvers``) to compare fewer.
 
     Example
     -------
-    >>> strategy_solvers(ProblemClass.LP)
+    >>> lp = strategy_solvers(ProblemClass.LP)
+    >>> lp[:3]
     ['highs:simplex', 'highs:ipm', 'highs:pdlp']
+    >>> set(lp) >= set(capable_backends(ProblemClass.LP, installed_only=True)) - {"highs"}
+    True
     """
     installed = capable_backends(problem_class, installed_only=True)
-    if problem_class is ProblemClass.LP:
-        wanted = ["highs:simplex", "highs:ipm", "highs:pdlp"]
-    elif problem_class is ProblemClass.MILP:
-        wanted = ["highs", "pyomo:cbc", "pyomo:glpk", "pyomo:scip" if "pyomo:scip" in installed else "cvxpy:SCIP"]
-    elif problem_class is ProblemClass.QP:
-        wanted = ["highs", "cvxpy:CLARABEL", "cvxpy:OSQP"]
-    elif problem_class in (ProblemClass.SOCP, ProblemClass.EXP):
-        wanted = [name for name in installed if name.startswith("cvxpy:")]
-    else:
-        wanted = list(installed)
-    return [name for name in wanted if (name.partition(":")[0] == "highs" and "highs" in installed)
-            or name in installed]
+    first: list[str] = []
+    if "highs" in installed:
+        first = ["highs:simplex", "highs:ipm", "highs:pdlp"] if problem_class is ProblemClass.LP else ["highs"]
+    family = {"pyomo": 0, "cvxpy": 1}
+    others = sorted((name for name in installed if name.partition(":")[0] != "highs"),
+                    key=lambda name: family.get(name.partition(":")[0], 2))
+    return [*first, *others]
 
 
 def run_isolated(problem: ProblemFile, solvers: list[str], options: dict[str, Any], *, db: Path,

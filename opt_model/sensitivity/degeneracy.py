@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from opt_model.formatting import plural
 from solvers import BackendResult, Basis, Sense, Session, SolveStatus, StandardForm
 
 
@@ -48,12 +49,13 @@ class Degeneracy:
     def summary(self) -> list[str]:
         lines = []
         if self.primal:
-            lines.append(f"primal degenerate: {self.basic_cols_at_bound.size} basic variables and "
-                         f"{self.basic_rows_at_bound.size} basic rows sit at a bound; shadow prices may be "
-                         "one-sided (see dual_left / dual_right)")
+            lines.append(f"primal degenerate: {plural(self.basic_cols_at_bound.size, 'basic variable')} and "
+                         f"{plural(self.basic_rows_at_bound.size, 'basic row')} sit at a bound; a shadow price may "
+                         "then hold for an increase of the right-hand side but not for a decrease (or the other way)")
         if self.dual:
-            lines.append(f"dual degenerate: {self.nonbasic_cols_zero_cost.size} nonbasic variables have a zero "
-                         "reduced cost; other optimal allocations with the same objective exist")
+            zero = plural(self.nonbasic_cols_zero_cost.size, "nonbasic variable")
+            lines.append(f"dual degenerate: {zero} with a zero reduced cost; other optimal allocations with the "
+                         "same objective exist")
         return lines
 
 
