@@ -218,7 +218,8 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
             out.col_violation[k] = float(col_excess.max(initial=0.0))
         out.nominal_feasible[k] = feasible
         out.violation[k] = row_excess[tracked]
-        out.nominal_value[k] = float(np.einsum("i,i->", current.c, x0)) + current.constant
+        out.nominal_value[k] = float(np.einsum("i,i->", current.c, x0)) + current.constant + \
+            (0.5 * float(x0 @ (current.Q @ x0)) if current.Q is not None and current.Q.nnz else 0.0)
         if result.status is SolveStatus.OPTIMAL and result.x is not None:
             out.objective[k] = result.objective
             if track_basis:
