@@ -380,6 +380,30 @@ def test_readme_says_netlib_tests_skip_without_shared_data() -> None:
     assert "../shared/data/netlib" in text and "skip" in text
 
 
+# 8. notes point only at what is shown ------------------------------------------------------------------------
+DEGENERATE = """
+version: 1
+name: degenerate
+variables: {x: {}, y: {}}
+constraints: {a: "x + y <= 4", b: "x <= 2", c: "y <= 2"}
+objective: {maximize: "x + y"}
+"""
+
+
+@pytest.mark.parametrize("one_sided", [True, False])
+def test_degeneracy_note_points_at_nothing_missing(one_sided: bool) -> None:
+    report = loads_spec(DEGENERATE, "degenerate.yaml").solve().sensitivity(one_sided=one_sided)
+    text = report.to_text()
+    assert "primal degenerate" in text  # a + b + c meet at (2, 2): one basic row at its bound
+    assert ("Price left" in text) == one_sided
+    assert "dual_left" not in text or "Price left" in text  # a note names a column only when it is shown
+    # what the note says is true: b's price holds for a decrease only (re-solve with b moved both ways)
+    def optimum(b: float) -> float:
+        return loads_spec(DEGENERATE.replace("x <= 2", f"x <= {b}"), "d.yaml").solve().objective
+    assert optimum(2.0) - optimum(1.9) == pytest.approx(0.1)  # left price 1
+    assert optimum(2.1) - optimum(2.0) == pytest.approx(0.0)  # right price 0
+
+
 # 13. the strategy phase compares every installed backend that declares the problem class -------------------
 @pytest.mark.parametrize("problem_class", ["LP", "MILP", "QP", "SOCP", "EXP"])
 def test_strategy_compares_every_installed_capable_backend(problem_class: str) -> None:
@@ -392,3 +416,32 @@ def test_strategy_compares_every_installed_capable_backend(problem_class: str) -
     assert declared - {"highs"} <= set(compared)
     assert ("highs" in declared) == bool(highs_variants)
     assert len(compared) == len(set(compared))
+
+
+# 4. dims from a wide CSV's header --------------------------------------------------------------------------
+def test_dim_labels_from_a_wide_csv_header(tmp_path: Path) -> None:
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    rng = np.random.default_rng(7)
+    cost = rng.integers(1, 100, size=(30, 30))
+    hosts = [f"h{j:02d}" for j in range(30)][::-1]  # header order is the dim's order, not sorted
+    rows = [f"t{i:02d}," + ",".join(map(str, cost[i])) for i in range(30)]
+    (tmp_path / "cost.csv").write_text("task," + ",".join(hosts) + "\n" + "\n".join(rows) + "\n")
+    spec = _write(tmp_path, "assign.yaml", """version: 1
+dims:
+  task: {csv: cost.csv, column: task}
+  host: {csv: cost.csv, header: true}       # every column not named like a dim
+data:
+  cost: {dims: [task, host], csv: cost.csv, columns: host}
+variables:
+  x: {dims: [task, host], upper: 1}
+constraints:
+  each_task: "sum(x, over=host) == 1"
+  each_host: "sum(x, over=task) <= 1"
+objective: {minimize: "sum(cost * x)"}
+""")
+    model = om.load_spec(spec)
+    assert [str(label) for label in model.variable("x").dims[1].labels] == hosts
+    rows_, cols = linear_sum_assignment(cost)  # the Hungarian method as the reference
+    assert model.solve().objective == pytest.approx(float(cost[rows_, cols].sum()))

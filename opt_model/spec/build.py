@@ -333,6 +333,9 @@ class SpecBuilder(BaseScope):
             keys = [k for k in ("labels", "csv", "range") if k in raw]
             if len(keys) != 1:
                 raise loc.error(f"dimension {name!r} needs exactly one of 'labels', 'csv' or 'range'")
+            if "csv" in raw and raw.get("header") is True:  # the labels are a wide table's column names
+                exclude = [*(str(c) for c in raw.get("exclude", [])), *(str(d) for d in self.section("dims"))]
+                return self.tables.header_labels(raw["csv"], exclude, raw.value_loc("csv"))
             if "csv" in raw:
                 column = raw.get("column", name)
                 labels = self.tables.dim_labels(raw["csv"], column, raw.value_loc("csv"))

@@ -197,6 +197,10 @@ SCHEMA: dict[str, Any] = {
                         "labels": {"type": "array", "items": _LABEL},
                         "csv": {"type": "string", "minLength": 1},
                         "column": {"type": "string"},
+                        "header": {"type": "boolean",
+                                   "description": "Labels from the CSV's header: every column not named like a "
+                                                  "dim of the spec (nor listed in 'exclude')."},
+                        "exclude": {"type": "array", "items": {"type": "string"}},
                         "range": {"type": "integer", "minimum": 0},
                         "start": {"type": "integer"},
                         "description": {"type": "string"},

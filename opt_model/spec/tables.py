@@ -172,6 +172,17 @@ class CsvTables:
                                   f"missing label in column {column!r}")
         return np.asarray(pd.unique(series.astype(str)), dtype=str)
 
+    def header_labels(self, relpath: str, exclude: Iterable[str], loc: Loc) -> np.ndarray:
+        """Labels from a wide table's header: its column names in order, without ``exclude`` (the row columns)."""
+        frame = self.frame(relpath, loc)
+        skip = set(exclude)
+        labels = [str(c) for c in frame.columns if str(c) not in skip]
+        if not labels:
+            shown = ", ".join(sorted(skip & set(frame.columns)))
+            raise loc.error(f"CSV file {relpath!r} has no columns besides {shown}; a dim read from the header "
+                            "needs at least one more column")
+        return np.asarray(labels, dtype=str)
+
     # values --------------------------------------------------------------------------------
     def numbers(self, relpath: str, frame: pd.DataFrame, columns: Sequence[str], allow_missing: bool
                 ) -> np.ndarray:
