@@ -133,3 +133,14 @@ def test_evaluation_of_a_milp_plan_fixes_its_integers() -> None:
     evaluate_plan(nominal, scenarios=400, seed=2)
     # nominal x = 6 needs 18 hours of U(17, 23): feasible with probability 5/6
     assert nominal.feasible_interval[0] <= 5 / 6 <= nominal.feasible_interval[1]
+
+
+def test_out_of_sample_check_gives_the_same_answer_with_worker_processes() -> None:
+    model, params = two_machines()
+    serial = evaluate_plan(robust_counterpart(model, params, method="budget", gamma=1.0), scenarios=64, seed=5)
+    parallel = evaluate_plan(robust_counterpart(model, params, method="budget", gamma=1.0), scenarios=64, seed=5,
+                             jobs=2)
+    assert serial.evaluation is not None and parallel.evaluation is not None
+    assert parallel.feasible_probability == serial.feasible_probability
+    assert (parallel.evaluation.samples["nominal_feasible"].to_numpy()
+            == serial.evaluation.samples["nominal_feasible"].to_numpy()).all()

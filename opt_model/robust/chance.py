@@ -110,35 +110,49 @@ def support_rank_bound(uncertainty: RowUncertainty) -> int:
 
 def _scenario_rows(uncertainty: RowUncertainty, samples: np.ndarray, rows: np.ndarray
                    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """``rows`` of A and their bounds in every scenario, stacked scenario by scenario (N*len(rows) rows)."""
+    """``rows`` of A and their bounds in every scenario, stacked scenario by scenario (N*len(rows) rows).
+
+    The copies share the sparsity pattern of ``A[rows]``: one ``(N, nnz)`` array of values, in which each
+    uncertain coefficient's column is overwritten by its draws, becomes the CSR data directly.
+    """
     form = uncertainty.analysis.form
     count = samples.shape[0]
     local = rows.size
-    base = sp.csr_matrix(form.A)[rows].tocoo()
-    offsets = np.repeat(np.arange(count) * local, base.nnz)
-    all_rows = [np.tile(base.row, count) + offsets]
-    all_cols = [np.tile(base.col, count)]
-    all_vals = [np.tile(base.data, count)]
-    pick = np.isin(uncertainty.coef_row, rows)
-    if pick.any():
-        position = np.searchsorted(rows, uncertainty.coef_row[pick])
-        delta = samples[:, uncertainty.coef_entries[pick]] - uncertainty.coef_nominal[pick]
-        all_rows.append((np.arange(count)[:, None] * local + position[None, :]).reshape(-1))
-        all_cols.append(np.tile(uncertainty.coef_col[pick], count))
-        all_vals.append(delta.reshape(-1))
-    matrix = sp.csr_matrix((np.concatenate(all_vals), (np.concatenate(all_rows), np.concatenate(all_cols))),
-                           shape=(count * local, form.num_cols))
-    matrix.sum_duplicates()
+    matrix = uncertainty.matrix if uncertainty.matrix is not None else sp.csr_matrix(form.A)
+    base = matrix[rows]
+    base.sort_indices()
+    nnz = base.nnz
+    values = np.tile(base.data, (count, 1))
+    pick = np.flatnonzero(np.isin(uncertainty.coef_row, rows))
+    outside = np.zeros(0, dtype=np.int64)
+    if pick.size:
+        n = form.num_cols
+        row_of_entry = np.repeat(np.arange(local, dtype=np.int64), np.diff(base.indptr))
+        keys = row_of_entry * n + base.indices
+        wanted = np.searchsorted(rows, uncertainty.coef_row[pick]).astype(np.int64) * n + uncertainty.coef_col[pick]
+        where = np.minimum(np.searchsorted(keys, wanted), max(nnz - 1, 0))
+        inside = (keys[where] == wanted) if nnz else np.zeros(pick.size, dtype=bool)
+        values[:, where[inside]] = samples[:, uncertainty.coef_entries[pick[inside]]]
+        outside = pick[~inside]  # a declared coefficient that is zero in the model: added below
+    indptr = (base.indptr[None, :-1] + nnz * np.arange(count)[:, None]).reshape(-1)
+    stacked = sp.csr_matrix((values.reshape(-1), np.tile(base.indices, count),
+                             np.append(indptr, nnz * count).astype(np.int64)), shape=(count * local, form.num_cols))
+    if outside.size:
+        position = np.searchsorted(rows, uncertainty.coef_row[outside])
+        extra = sp.csr_matrix((samples[:, uncertainty.coef_entries[outside]].reshape(-1),
+                               ((np.arange(count)[:, None] * local + position[None, :]).reshape(-1),
+                                np.tile(uncertainty.coef_col[outside], count))), shape=stacked.shape)
+        stacked = (stacked + extra).tocsr()
     lower = np.tile(form.row_lower[rows], count).reshape(count, local)
     upper = np.tile(form.row_upper[rows], count).reshape(count, local)
     pick = np.isin(uncertainty.rhs_row, rows)
     if pick.any():
         position = np.searchsorted(rows, uncertainty.rhs_row[pick])
-        values = samples[:, uncertainty.rhs_entries[pick]]
+        drawn = samples[:, uncertainty.rhs_entries[pick]]
         le = uncertainty.sign[uncertainty.rhs_row[pick]] > 0
-        upper[:, position[le]] = values[:, le]
-        lower[:, position[~le]] = values[:, ~le]
-    return matrix, lower.reshape(-1), upper.reshape(-1)
+        upper[:, position[le]] = drawn[:, le]
+        lower[:, position[~le]] = drawn[:, ~le]
+    return stacked, lower.reshape(-1), upper.reshape(-1)
 
 
 def scenario_form(uncertainty: RowUncertainty, count: int, seed: int | None) -> StandardForm:

@@ -191,8 +191,9 @@ class RobustifyReport:
                 lines.append(f"  box counterpart: objective {format_number(self.box.objective, 10)}{unit}, "  # type: ignore[union-attr]
                              f"P(feasible) {self.box.feasible_probability:.1%}; the chosen plan saves "  # type: ignore[union-attr]
                              f"{format_number(comparison['saving_vs_box'], 6)}{unit}")
-            if plan.verdict is not None:
-                lines.append("  " + plan.verdict.to_text().replace("\n", "\n  "))
+            if plan.verdict is not None:  # the validation module speaks of "the nominal plan": here it is this one
+                verdict = plan.verdict.to_text().replace("P(nominal plan feasible)", "P(plan feasible)")
+                lines.append("  " + verdict.replace("\n", "\n  "))
         lines += ["", "Price of robustness"]
         table = [[row["plan"], row["label"], row["status"], row["objective"], row["cost_of_protection"],
                   f"{row['p_feasible']:.1%}" if np.isfinite(row["p_feasible"]) else "-",
