@@ -13,6 +13,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import opt_model as om
@@ -321,3 +322,124 @@ def test_jump_free_variable() -> None:
     bound = report.bound("x", "lower")
     assert (bound["limit_lower"], bound["limit_upper"]) == (-math.inf, math.inf)
     assert any("matrix is empty" in note for note in report.notes)
+
+
+# robustness on MILP, QP and cones: every scenario re-solved by brute force -------------------------------
+
+def scenario_capacities(report, name: str) -> np.ndarray:
+    """The capacity of ``name`` in every scenario of a robustness report (one relative factor)."""
+    results = report.results
+    plan_nominal = report.model.form.row_upper[report.model.row_indices(name)][0]
+    return results.factor_values[:, 0] * plan_nominal
+
+
+@pytest.mark.parametrize("mode", ["plan", "reoptimise"])
+def test_milp_robustness_modes_match_fresh_solves(mode: str) -> None:
+    from opt_model.sensitivity import Uncertain, capacity, relative, robustness
+    model = knapsack()
+    report = robustness(model, [Uncertain(capacity("weight"), relative(3))], scenarios=24, seed=4, progress=False,
+                        mode=mode)
+    assert report.problem_class == "MILP" and report.mode == mode
+    assert "Robustness (MILP, " + mode + " mode)" in report.to_text() and "USD" in report.to_text()
+    base = AnalysisModel.from_model(model).form
+    x = model.solve().backend.x
+    fixed = AnalysisModel.from_model(model).with_integers_fixed(x).form
+    for k, cap in enumerate(scenario_capacities(report, "weight").tolist()):
+        upper = base.row_upper.copy()
+        upper[0] = cap
+        # the nominal plan stays feasible exactly when its weight fits the scenario's capacity
+        assert report.samples["nominal_feasible"][k] == bool(109.969 <= cap + 1e-7 * (1 + cap))
+        form = dataclasses.replace(base if mode == "reoptimise" else fixed, row_upper=upper)
+        fresh = solve(form)
+        if fresh.status is SolveStatus.OPTIMAL:
+            assert report.samples["objective"][k] == pytest.approx(fresh.objective, abs=1e-6)
+        else:
+            assert report.samples["status"][k] != "optimal"
+
+
+def test_qp_and_cone_robustness_objectives_match_fresh_solves() -> None:
+    from opt_model.sensitivity import Uncertain, capacity, relative, robustness
+    report = robustness(small_qp(), [Uncertain(capacity("cap"), relative(10))], scenarios=12, progress=False)
+    assert report.problem_class == "QP" and "no simplex basis" in report.to_text()
+    base = AnalysisModel.from_model(small_qp()).form
+    nominal = solve(base)
+    for k, cap in enumerate(scenario_capacities(report, "cap").tolist()):
+        form = dataclasses.replace(base, row_upper=np.array([cap]))
+        fresh = solve(form)
+        assert report.samples["objective"][k] == pytest.approx(fresh.objective, abs=1e-6)
+        if report.samples["nominal_feasible"][k]:  # regret: the nominal plan's value (with the quadratic term)
+            x0 = nominal.x
+            plan_value = float(base.c @ x0 + 0.5 * x0 @ (base.Q @ x0) + base.constant)
+            assert report.samples["regret"][k] == pytest.approx(max(fresh.objective - plan_value, 0) * -1 + 0
+                                                                if False else max(plan_value - fresh.objective, 0),
+                                                                abs=1e-5)
+    cone = load_spec(PROBLEMS / "bandwidth_fairness.yaml")
+    report = robustness(cone, [Uncertain(capacity("link"), relative(10), per_entry=False)], scenarios=6,
+                        progress=False)
+    assert report.problem_class == "cone"
+    form = AnalysisModel.from_model(cone).form
+    for k, factor in enumerate(report.results.factor_values[:, 0].tolist()):
+        fresh = solve(dataclasses.replace(form, row_upper=form.row_upper * factor))
+        assert report.samples["objective"][k] == pytest.approx(fresh.objective, rel=1e-5)
+
+
+# priorities: every number labelled with the stage actually solved ---------------------------------------
+
+@pytest.mark.parametrize("stage", [None, 1, "energy"])
+def test_stage_labels_match_the_stage_solved(stage: int | str | None) -> None:
+    from opt_model.multiobjective import solve_lexicographic
+    from opt_model.sensitivity import Uncertain, capacity, relative, robustness
+    model = load_spec(PROBLEMS / "cost_then_energy.yaml")
+    levels = model.metadata["lexicographic"]
+    number = 2 if stage in (None, "energy") else 1
+    truth = solve_lexicographic(model, levels[:number])
+    report = sensitivity_report(model, stage=stage)
+    name, unit = ("energy", "kWh") if number == 2 else ("bill", "USD")
+    assert report.stage.startswith(f"stage {number} of 2: {name} in {unit}")
+    assert report.objective_unit == unit
+    assert report.objective == pytest.approx(truth.objective, rel=1e-9)
+    assert report.sense == levels[number - 1].sense
+    assert f"objective = {format_number(truth.objective, 10)} {unit}" in report.to_text()
+    bottlenecks = bottleneck_report(report)
+    assert all(f" {unit}" in line for line in bottlenecks.messages())
+    check_sentences(bottlenecks, report)
+    robust = robustness(model, [Uncertain(capacity("vcpus"), relative(5))], scenarios=5, progress=False, stage=stage)
+    assert robust.stage == report.stage and robust.objective_unit == unit
+    assert robust.nominal_objective == pytest.approx(truth.objective, rel=1e-7)
+    assert f"nominal objective {format_number(robust.nominal_objective)} {unit}" in robust.to_text()
+
+
+def test_unknown_stage_is_a_clear_error() -> None:
+    from opt_model.errors import ModelError
+    with pytest.raises(ModelError, match="stage 'carbon': no objective of that name; the stages are 1 \\(bill\\)"):
+        sensitivity_report(load_spec(PROBLEMS / "cost_then_energy.yaml"), stage="carbon")
+
+
+# tornado values in units; the report reuses the solve's basis; default perturbations include bounds -------
+
+def test_tornado_shows_values_with_units_and_the_factor_beside() -> None:
+    from opt_model.sensitivity import Uncertain, bound, capacity, relative, tornado
+    model = load_spec(PROBLEMS / "supply_network.yaml")
+    table = tornado(model, [Uncertain(bound("ship"), relative(10), per_entry=False),
+                            Uncertain(capacity("distribution_conservation", node="store_1"), relative(10))],
+                    low=0.0, high=1.0).set_index("factor")
+    lanes = table.loc["upper of ship"] if "upper of ship" in table.index else table.iloc[0]
+    assert lanes["unit"] == "t" and lanes["factor_low"] == pytest.approx(0.9)
+    assert lanes["low"] == pytest.approx(0.9 * lanes["nominal"]) and lanes["objective_unit"] == "USD"
+
+
+def test_result_sensitivity_starts_from_the_basis_of_the_solve() -> None:
+    model = load_spec(PROBLEMS / "diet.yaml")
+    result = model.solve()
+    assert result.backend.col_basis is not None
+    reused = result.sensitivity()
+    assert reused.solve_iterations == 0
+    assert sensitivity_report(model).solve_iterations > 0
+    assert reused.objective == pytest.approx(result.objective, rel=1e-9)
+
+
+def test_default_perturbations_include_variable_bounds() -> None:
+    from opt_model.lifecycle.validation import default_parameters
+    entries, why = default_parameters(AnalysisModel.from_model(load_spec(PROBLEMS / "supply_network.yaml")))
+    assert {"target": "upper", "of": "ship", "distribution": "relative", "percent": 10.0} in entries
+    assert "variable upper bound" in why

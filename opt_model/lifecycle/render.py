@@ -203,9 +203,12 @@ def _analysis(report: LifecycleReport) -> list[Block]:
         blocks.append(Block("bullets", items=a.bottlenecks.messages()[:10]))
     if len(a.table):
         blocks.append(Block("figure", figure="utilisation.png", text="Utilisation of each resource"))
+        bought = "bought" in a.table and bool((a.table["bought"].astype(float).abs() > 1e-9).any())
         if a.scope == "resources":
-            headers = ["resource", "usage", "capacity", "use", f"shadow price ({unit or 'objective'} per unit)",
-                       "allowable capacity range", "gain of +1 unit", "holds for", "binding"]
+            headers = ["resource", "usage", "capacity + bought = total" if bought else "capacity", "use",
+                       f"shadow price ({unit or 'objective'} per unit)",
+                       "allowable range of the capacity (base)" if bought else "allowable capacity range",
+                       "gain of +1 unit", "holds for", "binding"]
         else:
             headers = ["constraint", "activity", "right-hand side", "use",
                        f"shadow price ({unit or 'objective'} per unit)", "allowable range of the right-hand side",
@@ -216,7 +219,7 @@ def _analysis(report: LifecycleReport) -> list[Block]:
             if row["degenerate"]:
                 price += f" (left {fmt(row['dual_left'], 4)}, right {fmt(row['dual_right'], 4)})"
             rows.append([str(row["name"]), f"{fmt(row['usage'])}{unit_of(row['unit'])}",
-                         f"{fmt(row['capacity'])}{unit_of(row['unit'])}",
+                         capacity_text(row["capacity"], row.get("bought", 0.0), row["unit"]),
                          f"{fmt(row['utilisation_pct'], 3)} %" if math.isfinite(row["utilisation_pct"]) else "-",
                          price, f"{fmt(row['rhs_lower'])} .. {fmt(row['rhs_upper'])}",
                          fmt(row["gain_per_unit"], 4), f"+{fmt(row['headroom'], 4)}{unit_of(row['unit'])}"
@@ -304,7 +307,8 @@ def _implementation(report: LifecycleReport) -> list[Block]:
             if row["more"]:
                 users += f"; and {row['more']} more"
             where = f"{row['resource']} on {row['label']}" if row["label"] else row["resource"]
-            line = [where, f"{fmt(row['usage'])} of {fmt(row['capacity'])}{unit}",
+            capacity = capacity_text(row["capacity"], row.get("bought", 0.0), row["unit"])
+            line = [where, f"{fmt(row['usage'])}{unit} of {capacity}",
                     f"{fmt(row['utilisation_pct'], 3)} %" if math.isfinite(row["utilisation_pct"]) else "-"]
             if priced:
                 line.append(fmt(row["shadow_price"], 4))
@@ -389,8 +393,10 @@ def _validation(report: LifecycleReport) -> list[Block]:
                             "(a blank bar above means no optimum there):"))
         blocks.append(Block("table", headers=["factor", "low value", "objective at low", "high value",
                                               "objective at high", "swing"],
-                            rows=[[t["factor"], fmt(t["low"], 4), _objective_or_none(t["objective_low"]),
-                                   fmt(t["high"], 4), _objective_or_none(t["objective_high"]), fmt(t["swing"], 4)]
+                            rows=[[t["factor"], f"{fmt(t['low'], 4)}{unit_of(t.get('unit', ''))}",
+                                   _objective_or_none(t["objective_low"]),
+                                   f"{fmt(t['high'], 4)}{unit_of(t.get('unit', ''))}",
+                                   _objective_or_none(t["objective_high"]), fmt(t["swing"], 4)]
                                   for t in v.tornado.to_dict(orient="records")]))
     g = v.global_sensitivity
     if g is not None and g.valid and "objective" in g.indices:
@@ -594,3 +600,17 @@ def render_markdown(report: LifecycleReport, figures_dir: str = "figures") -> st
         elif block.kind == "banner":
             out += [f"> **{block.text}**", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def capacity_text(total: float, bought: float, unit: str) -> str:
+    """Capacity as everywhere else: ``120 h + 20 h bought = 140 h`` when some was bought, else ``140 h``.
+
+    Example
+    -------
+    >>> capacity_text(140.0, 20.0, "h"), capacity_text(40.0, 0.0, "m^2")
+    ('120 h + 20 h bought = 140 h', '40 m^2')
+    """
+    extra = float(bought) if bought is not None and math.isfinite(float(bought)) else 0.0
+    if abs(extra) <= 1e-9:
+        return f"{fmt(total)}{unit_of(unit)}"
+    return f"{fmt(total - extra)}{unit_of(unit)} + {fmt(extra)}{unit_of(unit)} bought = {fmt(total)}{unit_of(unit)}"

@@ -89,6 +89,9 @@ class SensitivityReport(Readable):
     step: float = 1.0
     stage: str = ""
     solver: str = ""
+    solve_iterations: int = -1
+    """Simplex iterations of the report's own solve: 0 when it started from the basis of the solve that
+    produced the result (``result.sensitivity()``), -1 when not measured."""
 
     @property
     def dual_label(self) -> str:
@@ -180,6 +183,10 @@ class SensitivityReport(Readable):
             f"{price}{per}": constraints["dual"], "R.H. side": constraints["rhs"],
             "Allowable increase": constraints["allowable_increase"],
             "Allowable decrease": constraints["allowable_decrease"]})
+        bought = self._bought(constraints)
+        if bought is not None:  # capacity shown as everywhere: base (R.H. side), bought, and the usage it allows
+            table.insert(1, "Usage", constraints["activity"].to_numpy(dtype=float) + bought)
+            table.insert(5, "Bought", bought)
         if constraints["one_sided"].any():
             table["Price left"] = constraints["dual_left"]
             table["Price right"] = constraints["dual_right"]
@@ -192,6 +199,14 @@ class SensitivityReport(Readable):
         if hidden > 0:
             lines.append(f"... {hidden} more rows; use --format json or csv for all")
         return "\n".join(lines)
+
+    def _bought(self, constraints: pd.DataFrame) -> np.ndarray | None:
+        """Capacity bought per row of a resource with provisioning (its ``<resource>_provisioned`` values)."""
+        values = dict(zip(self.variables["name"], self.variables["value"].astype(float)))
+        names = [f"{group}_provisioned" + (f"[{label}]" if isinstance(label, str) and label else "")
+                 for group, label in zip(constraints["group"], constraints["label"])]
+        bought = np.array([values.get(name, np.nan) for name in names], dtype=float)  # NaN: not a resource row
+        return bought if np.any(np.abs(np.nan_to_num(bought)) > 1e-9) else None
 
     def step_table(self) -> pd.DataFrame:
         """The MILP step re-solves as a table for people (what moved, +step, -step, status)."""
@@ -316,6 +331,7 @@ def _lp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: li
         raise error
     report = build_report(analysis, session, result, notes, one_sided=one_sided, max_one_sided=max_one_sided)
     report.solver = result.solver
+    report.solve_iterations = int(result.iterations.get("simplex", -1))
     return report
 
 

@@ -90,7 +90,8 @@ def analysis_for_stage(source: Any, stage: int | str | None = None, objective_un
     from opt_model.result import Result
     if isinstance(source, (str, Path)):
         source = as_analysis_model(source, objective_unit)
-    model = getattr(source, "model", None)
+    from opt_model.model import Model
+    model = source if isinstance(source, Model) else getattr(source, "model", None)
     info = stage_info(model, stage) if model is not None else None
     result = source if isinstance(source, Result) else None
     if info is None:

@@ -13,15 +13,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opt_model.formatting import objective_unit_text
 from opt_model.sensitivity.engine import run_scenarios, solve_nominal
-from opt_model.sensitivity.plan import build_plan
-from opt_model.sensitivity.problem import as_analysis_model
+from opt_model.sensitivity.plan import COST, LOWER, RHS, UPPER, ScenarioPlan, build_plan
+from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
 
 def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
             low: float = 0.05, high: float = 0.95, options: dict[str, Any] | None = None) -> pd.DataFrame:
     """Objective at the ``low`` and ``high`` quantile of each factor, widest swing first.
+
+    Columns: ``factor``, ``unit`` (of the number that moves), ``nominal`` (its nominal
+    value; the mean over the entries a shared factor moves), ``low`` and ``high`` (the
+    values at the two quantiles, in ``unit``), ``factor_low`` / ``factor_high`` (the
+    multipliers of a relative distribution, NaN for an absolute one), the objective at
+    both ends, the nominal objective (in ``objective_unit``) and the ``swing``.
 
     Example
     -------
@@ -30,8 +37,10 @@ def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[
     >>> m = om.Model(); x1 = m.add_variable("x1"); x2 = m.add_variable("x2")
     >>> _ = m.add_constraint("a", x1 <= 1); _ = m.add_constraint("b", x2 <= 1); m.maximize(x1 + 2 * x2)
     >>> table = tornado(m, [Uncertain(capacity(n), relative(10)) for n in ("a", "b")], low=0.0, high=1.0)
-    >>> table[["factor", "objective_low", "objective_high"]].round(6).values.tolist()
-    [['rhs of b', 2.8, 3.2], ['rhs of a', 2.9, 3.1]]
+    >>> table[["factor", "low", "high", "objective_low", "objective_high"]].round(6).values.tolist()
+    [['rhs of b', 0.9, 1.1, 2.8, 3.2], ['rhs of a', 0.9, 1.1, 2.9, 3.1]]
+    >>> table[["factor_low", "factor_high"]].round(6).values.tolist()[0]
+    [0.9, 1.1]
     """
     analysis = as_analysis_model(source)
     plan = build_plan(analysis, as_parameters(parameters))
@@ -50,8 +59,42 @@ def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[
             changes.append(plan.changes(entries))
     results = run_scenarios(analysis, changes=changes, options=options, progress=False, nominal=nominal)
     objective = results.objective.reshape(count, 2)
-    table = pd.DataFrame({"factor": [factor.name for factor in plan.factors], "low": ends[:, 0],
-                          "high": ends[:, 1], "objective_low": objective[:, 0], "objective_high": objective[:, 1],
-                          "nominal_objective": nominal.objective})
+    nominal_values = np.array([float(plan.entry_nominal[plan.entry_factor == k].mean()) for k in range(count)])
+    relative = np.array([bool(plan.entry_relative[plan.entry_factor == k].all()) for k in range(count)])
+    values = np.where(relative[:, None], ends * nominal_values[:, None], ends)
+    multipliers = np.where(relative[:, None], ends, np.nan)
+    table = pd.DataFrame({"factor": [factor.name for factor in plan.factors], "unit": _units(analysis, plan),
+                          "nominal": nominal_values, "low": values[:, 0], "high": values[:, 1],
+                          "factor_low": multipliers[:, 0], "factor_high": multipliers[:, 1],
+                          "objective_low": objective[:, 0], "objective_high": objective[:, 1],
+                          "nominal_objective": nominal.objective,
+                          "objective_unit": objective_unit_text(analysis.objective_unit)})
     table["swing"] = (table["objective_high"] - table["objective_low"]).abs()
     return table.sort_values("swing", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _units(analysis: AnalysisModel, plan: ScenarioPlan) -> list[str]:
+    """The unit of the number each factor moves: a row's, a bound's variable's, or objective per variable unit."""
+    objective = objective_unit_text(analysis.objective_unit)
+    names = dict(_named_units(analysis))
+    units = []
+    for k in range(plan.num_factors):
+        first = int(np.flatnonzero(plan.entry_factor == k)[0])
+        kind, row, col = int(plan.entry_kind[first]), int(plan.entry_row[first]), int(plan.entry_col[first])
+        if kind == RHS:
+            group = analysis.row_group(row)
+            units.append(group.unit or names.get(group.name, ""))
+        elif kind in (LOWER, UPPER):
+            units.append(names.get(analysis.col_group(col).name, ""))
+        elif kind == COST:
+            per = names.get(analysis.col_group(col).name, "")
+            units.append(f"{objective}/{per}" if objective and per else objective)
+        else:
+            units.append("")
+    return units
+
+
+def _named_units(analysis: AnalysisModel) -> dict[str, str]:
+    model = analysis.model
+    units = getattr(model, "metadata", {}).get("units") if model is not None else None
+    return {str(key): objective_unit_text(value) for key, value in units.items()} if isinstance(units, dict) else {}
