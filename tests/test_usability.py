@@ -445,3 +445,25 @@ objective: {minimize: "sum(cost * x)"}
     assert [str(label) for label in model.variable("x").dims[1].labels] == hosts
     rows_, cols = linear_sum_assignment(cost)  # the Hungarian method as the reference
     assert model.solve().objective == pytest.approx(float(cost[rows_, cols].sum()))
+
+
+# 7. one display of provisioned capacity: base, bought, total -------------------------------------------------
+def test_provisioned_capacity_is_shown_the_same_way_everywhere(capsys: pytest.CaptureFixture[str]) -> None:
+    from opt_model.lifecycle.render import capacity_text
+    model = om.load_spec("problems/production_planning.yaml")
+    result = model.solve()
+    bought = float(result.value("machine_provisioned").to_dict()["jan"])  # the decision itself, as reference
+    base = 340.0  # hours[jan] in the spec
+    table = result.resource_table().set_index(["resource", "label"])
+    row = table.loc[("machine", "jan")]
+    assert (row["base_capacity"], row["bought"], row["capacity"]) == pytest.approx((base, bought, base + bought))
+    assert bought > 1  # the example buys overtime in January
+    # solve (CLI), print(result), sensitivity and the lifecycle report show the same three numbers
+    assert main(["solve", "problems/production_planning.yaml"]) == 0
+    solve_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("machine[jan]"))
+    result_line = next(line for line in str(result).splitlines() if line.startswith("machine[jan]"))
+    for line in (solve_line, result_line):
+        assert line.split()[3:6] == ["340", "24.25", "364.25"]  # capacity, bought, total
+    sensitivity = next(line for line in result.sensitivity().to_text().splitlines() if "machine[jan]" in line)
+    assert sensitivity.split()[1] == "364.25" and "24.25" in sensitivity.split() and "340" in sensitivity.split()
+    assert capacity_text(base + bought, bought, "h") == "340 h + 24.25 h bought = 364.25 h"

@@ -101,6 +101,7 @@ def allocation_by_resource(result: Result, top: int = 8) -> Allocation:
                          "capacity": float(detail.get("capacity", math.nan)),
                          "utilisation_pct": float(detail.get("utilisation_pct", math.nan)),
                          "shadow_price": float(detail.get("shadow_price", math.nan)),
+                         "bought": float(detail.get("bought", 0.0)),
                          "users": [(names.name(col), float(x[col]), amount) for col, amount in keep[:top]],
                          "more": max(0, len(keep) - top)})
     others = []
@@ -115,7 +116,7 @@ def allocation_by_resource(result: Result, top: int = 8) -> Allocation:
         others.append({"variable": variable.name, "nonzero": int(free.sum()), "total": float(values[free].sum()),
                        "largest": [(names.name(variable.start + int(k)), float(values[k])) for k in order]})
     by_resource = pd.DataFrame(rows, columns=["resource", "label", "unit", "usage", "capacity", "utilisation_pct",
-                                              "shadow_price", "users", "more"])
+                                              "shadow_price", "bought", "users", "more"])
     frame = pd.DataFrame(others, columns=["variable", "nonzero", "total", "largest"])
     notes = [] if model.resources else ["the model declares no resources: decisions are listed by variable"]
     return Allocation(by_resource, frame, top, notes)

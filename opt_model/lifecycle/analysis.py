@@ -28,7 +28,7 @@ from opt_model.sensitivity.problem import LE
 
 RESOURCE_COLUMNS = ["name", "resource", "label", "unit", "usage", "capacity", "utilisation_pct", "shadow_price",
                     "dual_left", "dual_right", "rhs_lower", "rhs_upper", "gain_per_unit", "headroom", "binding",
-                    "degenerate"]
+                    "degenerate", "bought"]
 INFEASIBLE = ("infeasible", "infeasible_or_unbounded")
 
 
@@ -117,6 +117,8 @@ def sensitivity_table(report: Any, bottlenecks: Any, result: Result) -> pd.DataF
     resources = result.resource_table() if bottlenecks.scope.startswith("resources") else pd.DataFrame()
     amounts = {(str(r["resource"]), str(r["label"])): (float(r["usage"]), float(r["capacity"]))
                for r in resources.to_dict(orient="records")}
+    bought = {(str(r["resource"]), str(r["label"])): float(r.get("bought", 0.0))
+              for r in resources.to_dict(orient="records")}  # capacity = base + bought (one display everywhere)
     rows = []
     for row in rows_only.to_dict(orient="records"):
         detail = constraints.loc[row["name"]]
@@ -131,7 +133,8 @@ def sensitivity_table(report: Any, bottlenecks: Any, result: Result) -> pd.DataF
                      "dual_right": float(detail["dual_right"]), "rhs_lower": float(detail["rhs_lower"]),
                      "rhs_upper": float(detail["rhs_upper"]), "gain_per_unit": float(row["gain_per_unit"]),
                      "headroom": float(row["headroom"]), "binding": bool(row["binding"]),
-                     "degenerate": bool(detail["one_sided"])})
+                     "degenerate": bool(detail["one_sided"]),
+                     "bought": bought.get((str(row["group"]), str(row["label"])), 0.0)})
     for row in bounds.to_dict(orient="records"):
         value, limit = float(row["activity"]), float(row["capacity"])
         rows.append({"name": f"{row['what']} of {row['name']}", "resource": row["group"], "label": row["label"],
@@ -139,7 +142,7 @@ def sensitivity_table(report: Any, bottlenecks: Any, result: Result) -> pd.DataF
                      "utilisation_pct": 100.0 * value / limit if limit > 0 and math.isfinite(limit) else math.nan,
                      "shadow_price": float(row["dual"]), "dual_left": math.nan, "dual_right": math.nan,
                      "rhs_lower": math.nan, "rhs_upper": math.nan, "gain_per_unit": float(row["gain_per_unit"]),
-                     "headroom": float(row["headroom"]), "binding": True, "degenerate": False})
+                     "headroom": float(row["headroom"]), "binding": True, "degenerate": False, "bought": 0.0})
     return pd.DataFrame(rows, columns=RESOURCE_COLUMNS) if rows else _empty_table()
 
 
@@ -156,7 +159,8 @@ def dual_table(result: Result) -> pd.DataFrame:
                      "usage": usage, "capacity": capacity, "utilisation_pct": float(record["utilisation_pct"]),
                      "shadow_price": price, "dual_left": math.nan, "dual_right": math.nan, "rhs_lower": math.nan,
                      "rhs_upper": math.nan, "gain_per_unit": abs(price) if math.isfinite(price) else math.nan,
-                     "headroom": math.nan, "binding": bool(binding), "degenerate": False})
+                     "headroom": math.nan, "binding": bool(binding), "degenerate": False,
+                     "bought": float(record.get("bought", 0.0))})
     frame = pd.DataFrame(rows, columns=RESOURCE_COLUMNS) if rows else _empty_table()
     return frame.sort_values(["binding", "gain_per_unit"], ascending=[False, False], kind="stable") \
         .reset_index(drop=True) if len(frame) else frame
