@@ -284,6 +284,19 @@ def session_backend(problem_class: ProblemClass, *, ranging: bool = False) -> Ba
     >>> session_backend(ProblemClass.LP, ranging=True).full_name
     'highs'
     """
+    for spec in AUTO_ORDER:  # usually the first preference decides: import no other backend (cvxpy takes seconds)
+        name, variant = _split(spec)
+        try:
+            cls = backend_class(name)
+        except ImportError:
+            continue
+        if (variant is None and cls.solver_variants) or problem_class not in cls.variant_problem_classes(variant) \
+                or not cls.is_available() or (variant is not None and variant not in cls.installed_variants()) \
+                or (ranging and not cls.gives_ranging):
+            continue
+        if cls.warm_start:
+            return get_backend(spec)
+        break  # the first usable backend re-solves cold: rank them all below
     able = capable_backends(problem_class, installed_only=True)
     candidates: list[tuple[bool, int, str]] = []
     for spec in able:

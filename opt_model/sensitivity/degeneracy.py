@@ -139,15 +139,19 @@ def active_bounds(form: StandardForm, activity: np.ndarray) -> tuple[np.ndarray,
 
 def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[bool],
                      need_right: Sequence[bool], objective: float, duals: np.ndarray, activity: np.ndarray,
-                     basis: Basis, rel_step: float = 1e-4, attempts: int = 10) -> OneSided:
+                     basis: Basis, rel_step: float = 1e-4, attempts: int = 10, min_rel_step: float = 1e-6) -> OneSided:
     """One-sided derivatives of the optimal objective in the right-hand sides of ``rows``.
 
     For each requested side the right-hand side moves by ``h`` and the LP is
     re-solved warm from ``basis``.  The dual of the re-solved LP is the
     one-sided derivative when no further breakpoint lies within ``h``; that is
-    confirmed by the difference quotient matching it, else ``h`` shrinks.  A
-    move that makes the LP infeasible gives an infinite derivative.  The
-    session's bounds and basis are restored afterwards.
+    confirmed by the difference quotient matching it, else ``h`` shrinks (by 8,
+    at most ``attempts`` times, never below ``min_rel_step * max(1, |rhs|)``:
+    smaller moves are within the solver's feasibility tolerance, where a
+    quotient measures round-off, not the LP).  A move that makes the LP
+    infeasible gives an infinite derivative; the LPs that are feasible form an
+    interval of moves around 0, so once the smallest step is infeasible every
+    step is.  The session's bounds and basis are restored afterwards.
 
     Rows not asked for get their dual on both sides.
     """
@@ -166,6 +170,7 @@ def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[
             if not wanted:
                 continue
             step = rel_step * max(1.0, abs(base))
+            smallest = min_rel_step * max(1.0, abs(base))
             estimate = float("nan")
             for _ in range(attempts):
                 target = base + direction * step
@@ -196,6 +201,8 @@ def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[
                     out.notes.append(f"row {row}: re-solve ended {solved.status.value}")
                     break
                 step /= 8.0
+                if step < smallest:
+                    break
             if direction < 0:
                 left[row] = estimate
             else:
