@@ -183,8 +183,7 @@ def scenario_form(uncertainty: RowUncertainty, count: int, seed: int | None) -> 
         builder.row_lower[rhs_only] = low.reshape(count, -1).max(axis=0)
     if coef_rows.size:
         matrix, low, up = _scenario_rows(uncertainty, samples, coef_rows)
-        coo = matrix.tocoo()
-        builder.add_rows("scenario", coo.row, coo.col, coo.data, matrix.shape[0], low, up)
+        builder.add_csr_rows("scenario:csr", matrix.indptr.astype(np.int64), matrix.indices, matrix.data, low, up)
         builder.row_lower[coef_rows] = -np.inf
         builder.row_upper[coef_rows] = np.inf
     return builder.finish(f"{form.name}:scenario")

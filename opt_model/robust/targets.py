@@ -68,10 +68,10 @@ def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp
         factors,
         np.concatenate([plan.entry_factor + offset for plan, offset in zip(plans, offsets, strict=True)]),
         np.concatenate([plan.entry_kind for plan in plans]),
-        np.concatenate([plan.entry_row for plan in plans]).astype(np.int64),
-        np.concatenate([plan.entry_col for plan in plans]).astype(np.int64),
-        np.concatenate([plan.entry_nominal for plan in plans]).astype(float),
-        np.concatenate([plan.entry_relative for plan in plans]).astype(bool),
+        np.concatenate([plan.entry_row for plan in plans]).astype(np.int64, copy=False),
+        np.concatenate([plan.entry_col for plan in plans]).astype(np.int64, copy=False),
+        np.concatenate([plan.entry_nominal for plan in plans]).astype(float, copy=False),
+        np.concatenate([plan.entry_relative for plan in plans]).astype(bool, copy=False),
         [p.label for p in parameters]), factor_parameter
 
 
@@ -97,9 +97,9 @@ def _block_plan(analysis: AnalysisModel, parameter: Uncertain, number: int, matr
     if not keep.any():
         raise ModelError(f"{parameter.label}: {target.variable!r} has no coefficient in {target.name!r}; "
                          "name a variable that the constraint or resource uses")
-    entry_row = rows[sub.row[keep]].astype(np.int64)
-    entry_col = sub.col[keep].astype(np.int64)
-    nominal = sub.data[keep].astype(float)
+    entry_row = rows[sub.row[keep]].astype(np.int64, copy=False)
+    entry_col = sub.col[keep].astype(np.int64, copy=False)
+    nominal = sub.data[keep].astype(float, copy=False)
     count = entry_row.size
     if parameter.per_entry:  # one independent draw per coefficient; one shared Factor object describes them all
         factors = [Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)] * count
