@@ -145,11 +145,11 @@ def _scenario_rows(uncertainty: RowUncertainty, samples: np.ndarray, rows: np.nd
         stacked = (stacked + extra).tocsr()
     lower = np.tile(form.row_lower[rows], count).reshape(count, local)
     upper = np.tile(form.row_upper[rows], count).reshape(count, local)
-    pick = np.isin(uncertainty.rhs_row, rows)
-    if pick.any():
-        position = np.searchsorted(rows, uncertainty.rhs_row[pick])
-        drawn = samples[:, uncertainty.rhs_entries[pick]]
-        le = uncertainty.sign[uncertainty.rhs_row[pick]] > 0
+    on_rows = np.isin(uncertainty.rhs_row, rows)
+    if on_rows.any():
+        position = np.searchsorted(rows, uncertainty.rhs_row[on_rows])
+        drawn = samples[:, uncertainty.rhs_entries[on_rows]]
+        le = uncertainty.sign[uncertainty.rhs_row[on_rows]] > 0
         upper[:, position[le]] = drawn[:, le]
         lower[:, position[~le]] = drawn[:, ~le]
     return stacked, lower.reshape(-1), upper.reshape(-1)
