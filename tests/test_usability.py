@@ -35,7 +35,7 @@ objective: {maximize: "sum(profit * make)", unit: USD}
 
 
 def _toys(upper: str) -> om.Model:
-    return loads_spec(TOYS.replace("UPPER", upper), "toys.yaml")
+    return loads_spec(TOYS.replace("UPPER", upper))
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -63,7 +63,7 @@ objective: {maximize: "make", unit: case}
 
 
 def test_units_section_defines_counts_and_multiples() -> None:
-    model = loads_spec(CASES, "packing.yaml")
+    model = loads_spec(CASES)
     result = model.solve()
     # hand-solved: crates hold 12 bottles, so 2 crates = 24 bottles = 12 cases; 3 agents handle 15 cases
     assert result.objective == pytest.approx(12.0)
@@ -74,20 +74,19 @@ def test_units_section_defines_counts_and_multiples() -> None:
 def test_units_of_ones_own_are_checked_like_built_in_ones() -> None:
     text = CASES.replace("make <= per_agent * staff", "make <= staff")
     with pytest.raises(SpecError) as info:
-        loads_spec(text, "packing.yaml")
+        loads_spec(text)
     assert len(info.value.errors) == 1
     assert "agent" in str(info.value) and "case" in str(info.value)
 
 
 def test_units_section_mapping_form_and_bad_definitions() -> None:
     model = loads_spec(CASES.replace('units: [case, "agent = [count]", bottle, "crate = 12 bottle"]',
-                                     'units: {case: null, agent: "[count]", bottle: null, crate: 12 bottle}'),
-                       "packing.yaml")
+                                     'units: {case: null, agent: "[count]", bottle: null, crate: 12 bottle}'))
     assert model.solve().objective == pytest.approx(12.0)
     with pytest.raises(SpecError, match="'h' is already a unit"):
-        loads_spec(CASES.replace("units: [case,", "units: [h, case,"), "packing.yaml")
+        loads_spec(CASES.replace("units: [case,", "units: [h, case,"))
     with pytest.raises(SpecError, match=r"unknown unit|not a unit"):
-        loads_spec(CASES.replace('"crate = 12 bottle"', '"crate = 12 bottel"'), "packing.yaml")
+        loads_spec(CASES.replace('"crate = 12 bottle"', '"crate = 12 bottel"'))
 
 
 def test_define_unit_in_python() -> None:
@@ -118,11 +117,11 @@ def test_bound_default_is_a_value_for_missing_labels_only() -> None:
 
 def test_default_in_data_tables_and_capacities() -> None:
     text = TOYS.replace("UPPER", "inf").replace("values: {soldier: 3, train: 2}", "values: {soldier: 3, default: 2}")
-    assert loads_spec(text, "toys.yaml").solve().objective == pytest.approx(150.0)  # 50 soldiers at 3
+    assert loads_spec(text).solve().objective == pytest.approx(150.0)  # 50 soldiers at 3
     text = text.replace("{unit: h, capacity: 100, usage: \"sum(2 h * make)\"}",
                         "{unit: h, dims: [toy], capacity: {soldier: 20, default: inf}, usage: \"2 h * make\"}")
     # soldiers limited to 10, trains unlimited: unbounded profit
-    assert loads_spec(text, "toys.yaml").solve().status.value in ("unbounded", "infeasible_or_unbounded")
+    assert loads_spec(text).solve().status.value in ("unbounded", "infeasible_or_unbounded")
 
 
 def test_missing_label_message_says_how_to_fix() -> None:
@@ -133,13 +132,13 @@ def test_missing_label_message_says_how_to_fix() -> None:
 def test_null_in_data_is_refused_with_a_reason() -> None:
     text = TOYS.replace("UPPER", "inf").replace("train: 2}", "train: null}")
     with pytest.raises(SpecError, match="null"):
-        loads_spec(text, "toys.yaml")
+        loads_spec(text)
 
 
 def test_lower_bound_null_and_minus_inf_mean_free() -> None:
     text = TOYS.replace("upper: UPPER", "lower: {soldier: -inf, train: null}, upper: 40")
     text = text.replace("maximize", "minimize")
-    assert loads_spec(text, "toys.yaml").solve().status.value in ("unbounded", "infeasible_or_unbounded")
+    assert loads_spec(text).solve().status.value in ("unbounded", "infeasible_or_unbounded")
 
 
 # 3. and 6. solve: CSV summary and the expected: check --------------------------------------------------
@@ -286,7 +285,7 @@ SECTION_KEYS = ["units", "dims", "data", "variables", "resources", "expressions"
 
 
 def test_every_section_spec_is_valid() -> None:
-    assert loads_spec(EVERY_SECTION, "every.yaml").solve().objective == pytest.approx(140.0)
+    assert loads_spec(EVERY_SECTION).solve().objective == pytest.approx(140.0)
 
 
 @pytest.mark.parametrize("key", SECTION_KEYS)
@@ -294,7 +293,7 @@ def test_misspelled_section_key_gives_one_message(key: str) -> None:
     wrong = key[:-1] if key.endswith("s") else key + "s"  # 'variable:' for 'variables:', 'objectives:' ...
     text = EVERY_SECTION.replace(f"\n{key}:", f"\n{wrong}:", 1)
     with pytest.raises(SpecError) as info:
-        loads_spec(text, "every.yaml")
+        loads_spec(text)
     messages = [str(e) for e in info.value.errors]
     assert len(messages) == 1, messages
     assert f"unknown key {wrong!r}" in messages[0] and f"did you mean {key!r}" in messages[0]
@@ -392,14 +391,14 @@ objective: {maximize: "x + y"}
 
 @pytest.mark.parametrize("one_sided", [True, False])
 def test_degeneracy_note_points_at_nothing_missing(one_sided: bool) -> None:
-    report = loads_spec(DEGENERATE, "degenerate.yaml").solve().sensitivity(one_sided=one_sided)
+    report = loads_spec(DEGENERATE).solve().sensitivity(one_sided=one_sided)
     text = report.to_text()
     assert "primal degenerate" in text  # a + b + c meet at (2, 2): one basic row at its bound
     assert ("Price left" in text) == one_sided
     assert "dual_left" not in text or "Price left" in text  # a note names a column only when it is shown
     # what the note says is true: b's price holds for a decrease only (re-solve with b moved both ways)
     def optimum(b: float) -> float:
-        return loads_spec(DEGENERATE.replace("x <= 2", f"x <= {b}"), "d.yaml").solve().objective
+        return loads_spec(DEGENERATE.replace("x <= 2", f"x <= {b}")).solve().objective
     assert optimum(2.0) - optimum(1.9) == pytest.approx(0.1)  # left price 1
     assert optimum(2.1) - optimum(2.0) == pytest.approx(0.0)  # right price 0
 
@@ -467,3 +466,32 @@ def test_provisioned_capacity_is_shown_the_same_way_everywhere(capsys: pytest.Ca
     sensitivity = next(line for line in result.sensitivity().to_text().splitlines() if "machine[jan]" in line)
     assert sensitivity.split()[1] == "364.25" and "24.25" in sensitivity.split() and "340" in sensitivity.split()
     assert capacity_text(base + bought, bought, "h") == "340 h + 24.25 h bought = 364.25 h"
+
+
+def test_sweep_table_has_one_row_per_value_and_no_nan() -> None:
+    from opt_model.sensitivity import parametric_sweep
+    from opt_model.sensitivity.uncertainty import Target
+    model = om.load_spec("problems/production_planning.yaml")
+    sweep = parametric_sweep(model.solve(), Target("rhs", "warehouse[jan]"), 0.0, 60.0, points=25, progress=False)
+    values = sweep.table["value"].tolist()
+    assert len(values) == len(set(values))  # 0 and 60 are the start and end, not also grid rows
+    kinds = dict(zip(sweep.table["value"], sweep.table["kind"]))
+    assert kinds[0.0] == "start" and kinds[60.0] == "end"
+    text = sweep.to_text()
+    assert "NaN" not in text and " -0 " not in f" {text} "
+    # the objective at a grid point is that of a fresh solve with the capacity set there
+    for value in (20.0, 32.5, 50.0):
+        text = Path("problems/production_planning.yaml").read_text().replace(
+            "capacity: 40 m^2", f"capacity: {{jan: {value}, default: 40}}")
+        fresh = loads_spec(text, "problems").solve()
+        row = sweep.table[sweep.table["value"] == value].iloc[0]
+        assert row["status"] == fresh.status.value
+        if fresh.status.value == "optimal":
+            assert row["objective"] == pytest.approx(fresh.objective, rel=1e-9)
+
+
+def test_bottleneck_groups_show_no_nan() -> None:
+    from opt_model.sensitivity import bottleneck_report
+    result = om.load_spec("problems/production_planning.yaml").solve()
+    text = str(bottleneck_report(result, resources_only=False))
+    assert "NaN" not in text and "nan" not in text

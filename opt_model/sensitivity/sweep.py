@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.errors import ModelError
+from opt_model.formatting import format_number
 from opt_model.sensitivity.outputs import Output, ResolvedOutput, resolve_outputs
 from opt_model.sensitivity.plan import COST, RHS, Applier, build_plan
 from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
@@ -62,7 +63,7 @@ class SweepResult:
         lines = [f"Parametric sweep of {self.parameter} from {self.start:g} to {self.stop:g} ({self.method}, "
                  f"{self.solves} re-solves)",
                  "breakpoints: " + (", ".join(f"{b:.6g}" for b in self.breakpoints) or "none"),
-                 self.table.to_string(index=False, float_format=lambda v: f"{v:.6g}")]
+                 self.table.to_string(index=False, float_format=lambda v: format_number(float(v), 10), na_rep="-")]
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -112,7 +113,9 @@ def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, 
             for value in np.linspace(start, stop, points):
                 walker.record(float(value), "grid")
     table = pd.DataFrame.from_records(walker.records, columns=COLUMNS + [o.label for o in resolved])
-    table = table.sort_values(["value", "kind"], kind="stable").drop_duplicates(["value", "kind"])
+    # one row per value: a named point (start, end, breakpoint, limit) replaces the grid point it coincides with
+    table = table.assign(_grid=(table["kind"] == "grid").astype(int)) \
+        .sort_values(["value", "_grid", "kind"], kind="stable").drop_duplicates(["value"]).drop(columns="_grid")
     return SweepResult(target.describe(), float(start), float(stop), table.reset_index(drop=True),
                        sorted(set(walker.breakpoints)), method, walker.solves, [o.label for o in resolved],
                        walker.notes)
