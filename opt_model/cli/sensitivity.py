@@ -271,8 +271,10 @@ def run_robustness(args: argparse.Namespace) -> int:
     analysis = _load(args.file)
     params = _parameters(analysis, args, path)
     thresholds = _thresholds(analysis.model, args.threshold)
+    from opt_model.robust.targets import resolve_plan  # block coefficient targets (every coefficient of x in a row)
     report = robustness(analysis, params, scenarios=args.scenarios, seed=args.seed, jobs=args.jobs,
-                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage)
+                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage,
+                        plan_builder=resolve_plan)
     verdict = evaluate(report, thresholds) if thresholds else None
     payload = report.to_dict()
     if verdict is not None:

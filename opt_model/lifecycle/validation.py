@@ -244,8 +244,9 @@ def _scenarios(ctx: Context, validation: Validation, scenarios_of: Any, paramete
     settings = ctx.settings
     shared = _shared(parameters)
     factors = len(shared)
+    from opt_model.robust.targets import resolve_plan  # block coefficient targets, as 'opt-model robustness'
     validation.robustness = robustness(scenarios_of, parameters, scenarios=settings.samples, seed=settings.seed,
-                                       jobs=settings.jobs, progress=settings.progress)
+                                       jobs=settings.jobs, progress=settings.progress, plan_builder=resolve_plan)
     changed = validation.robustness.model  # the stage analysed; a MILP with its integers kept
     validation.tornado = tornado(changed, shared)
     if settings.global_method == "morris":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,7 +153,9 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
                scenarios: int = 1000, seed: int | None = 0, outputs: Sequence[Output | str] = (),
                confidence: float = 0.95, cvar_level: float = 0.95, jobs: int = 1, scheduler: Any = None,
                options: dict[str, Any] | None = None, progress: bool = True, mode: str = PLAN,
-               stage: int | str | None = None, milp_time_limit: float = DEFAULT_MILP_TIME_LIMIT) -> RobustnessReport:
+               stage: int | str | None = None, milp_time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+               plan_builder: Callable[[AnalysisModel, list[Uncertain]], ScenarioPlan] | None = None
+               ) -> RobustnessReport:
     """Monte Carlo robustness of the nominal optimal allocation.
 
     LPs, QPs and cone programs are re-solved per scenario through one engine (warm
@@ -167,7 +169,10 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
       the regret are those of re-optimising everything.
 
     ``stage`` picks the objective of a model with objectives by priority (default the
-    last, as ``solve`` reports it).
+    last, as ``solve`` reports it).  ``plan_builder`` resolves the parameters to a
+    :class:`~opt_model.sensitivity.plan.ScenarioPlan` (default
+    :func:`~opt_model.sensitivity.plan.build_plan`; the CLI passes one that also takes
+    block coefficient targets).
 
     Example
     -------
@@ -203,7 +208,7 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
                      if mode == PLAN else
                      "MILP, re-optimise mode: feasibility and overruns are those of the nominal plan (integers "
                      "kept); the objective distribution and the regret come from re-solving the MILP per scenario")
-    plan = build_plan(scenario_model, params)
+    plan = (plan_builder or build_plan)(scenario_model, params)
     resolved = resolve_outputs(scenario_model, outputs)
     nominal = solve_nominal(scenario_model, options)
     results = run_scenarios(scenario_model, plan=plan, count=scenarios, seed=seed, outputs=resolved, jobs=jobs,
