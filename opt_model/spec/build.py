@@ -408,6 +408,7 @@ class SpecBuilder(BaseScope):
     def build_units(self) -> None:
         """Define the ``units:`` section's units (before anything that may use them)."""
         section = self.doc.get("units")
+        items: list[tuple[str, str | None, Loc]]
         if isinstance(section, SpecList):
             items = [(str(text), None, section.item_loc(k)) for k, text in enumerate(section)]
         elif isinstance(section, SpecMap):
