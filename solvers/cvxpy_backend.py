@@ -514,7 +514,7 @@ def _collect(built: _Built, form: StandardForm, solver: str | None, raw: str, me
         if result.row_dual is None or result.reduced_cost is None:
             result.row_dual = result.reduced_cost = None
         elif built.cones:
-            result.extra["cone_duals"] = [_cone_dual(con) for con in built.cones]
+            result.extra["cone_duals"] = [_cone_dual(con, sign) for con in built.cones]
     return result
 
 
@@ -537,8 +537,15 @@ def _collect_duals(blocks: list[tuple[Any, np.ndarray, str]], size: int, sign: f
     return duals
 
 
-def _cone_dual(con: Any) -> Any:
+def _cone_dual(con: Any, sign: float) -> Any:
+    """A cone block's dual in the project's convention: d objective / d offset of each cone row.
+
+    CVXPY's dual ``z`` (in the dual cone) of ``G x + h in K`` enters the Lagrangian of the
+    minimised problem as ``- z' (G x + h)``, so the derivative of the minimum in ``h`` is ``-z``;
+    a maximisation flips it once more: the project's value is ``sign * z`` (``sign`` as in
+    :func:`_collect_duals`).
+    """
     value = con.dual_value
     if isinstance(value, list):
-        return [np.asarray(part, dtype=np.float64) for part in value]
-    return None if value is None else np.asarray(value, dtype=np.float64)
+        return [sign * np.asarray(part, dtype=np.float64) for part in value]
+    return None if value is None else sign * np.asarray(value, dtype=np.float64)

@@ -443,3 +443,19 @@ def test_default_perturbations_include_variable_bounds() -> None:
     entries, why = default_parameters(AnalysisModel.from_model(load_spec(PROBLEMS / "supply_network.yaml")))
     assert {"target": "upper", "of": "ship", "distribution": "relative", "percent": 10.0} in entries
     assert "variable upper bound" in why
+
+
+def test_cone_block_duals_follow_the_project_convention() -> None:
+    """``extra["cone_duals"]``: d objective / d offset of each cone row, checked by central differences."""
+    form = AnalysisModel.from_model(load_spec(PROBLEMS / "bandwidth_fairness.yaml")).form
+    block = form.cones[0]
+    duals = solve(form, "cvxpy:CLARABEL").extra["cone_duals"][0]  # (x, y, z) components of each cone
+    eps = 1e-4
+    for row in (0, 1, 2, 4, 5):
+        cone, part = divmod(row, 3)
+        ends = []
+        for delta in (eps, -eps):
+            offset = block.offset.copy()
+            offset[row] += delta
+            ends.append(fresh_objective(dataclasses.replace(form, cones=[dataclasses.replace(block, offset=offset)])))
+        assert (ends[0] - ends[1]) / (2 * eps) == pytest.approx(duals[part][cone], rel=2e-3, abs=1e-4)
