@@ -17,6 +17,7 @@ Two paths, both pure array code:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
@@ -26,9 +27,11 @@ from opt_model.convex import ConeSpec
 from opt_model.dims import Dim
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
-from opt_model.model import Model
 from opt_model.variables import VarKind
 from solvers import ConeBlock, Integrality, NameBlock, NameMap, Sense, StandardForm
+
+if TYPE_CHECKING:
+    from opt_model.model import Model
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import gzip
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from solvers.errors import InputFileError
+from solvers.result import FileSummary
 from solvers.standard_form import StandardForm
 
 if TYPE_CHECKING:
@@ -57,18 +57,6 @@ def read_file(path: str | Path) -> StandardForm:
 
     check_model_file(path)
     return read_model(path)
-
-
-@dataclass(frozen=True)
-class FileSummary:
-    """What :func:`solve_file` reports about the model it read."""
-
-    name: str
-    num_rows: int
-    num_cols: int
-    num_nonzeros: int
-    is_mip: bool
-    column_names: list[str]
 
 
 def solve_file(path: str | Path, solver: str = "auto",

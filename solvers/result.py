@@ -46,3 +46,15 @@ class BackendResult:
     @property
     def has_duals(self) -> bool:
         return self.row_dual is not None
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """What :func:`solvers.solve_file` reports about the model it read."""
+
+    name: str
+    num_rows: int
+    num_cols: int
+    num_nonzeros: int
+    is_mip: bool
+    column_names: list[str]

@@ -10,6 +10,7 @@ parametric sweeps with breakpoints (:func:`parametric_sweep`).  Every re-solve
 changes a live HiGHS model in place and starts from a previous basis.
 """
 
+from opt_model.section_schemas import UNCERTAINTY_SCHEMA, VALIDATION_SCHEMA
 from opt_model.sensitivity.bottleneck import BottleneckReport, bottleneck_report
 from opt_model.sensitivity.degeneracy import Degeneracy, detect_degeneracy
 from opt_model.sensitivity.engine import ScenarioResults, run_scenarios
@@ -23,7 +24,6 @@ from opt_model.sensitivity.report import SensitivityReport, sensitivity_report
 from opt_model.sensitivity.sweep import SweepResult, parametric_sweep
 from opt_model.sensitivity.tornado import tornado
 from opt_model.sensitivity.uncertainty import (
-    UNCERTAINTY_SCHEMA,
     Empirical,
     LogNormal,
     Normal,
@@ -39,7 +39,7 @@ from opt_model.sensitivity.uncertainty import (
     relative,
     rhs,
 )
-from opt_model.sensitivity.validation import THRESHOLDS, VALIDATION_SCHEMA, Verdict, evaluate
+from opt_model.sensitivity.validation import THRESHOLDS, Verdict, evaluate
 
 __all__ = [
     "THRESHOLDS", "UNCERTAINTY_SCHEMA", "VALIDATION_SCHEMA", "AnalysisModel", "BottleneckReport", "Changes",

@@ -164,7 +164,8 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
         session.set_basis_status(nominal.col_status, nominal.row_status)
         start_basis = session.basis()
     from_nominal = warm and setup.warm_from == "nominal"
-    track_basis = nominal.basic is not None
+    nominal_basic = nominal.basic
+    track_basis = nominal_basic is not None
     applier = Applier(session, form)
     count = chunk.count
     factor_values = chunk.factor_values
@@ -222,8 +223,8 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
             (0.5 * float(x0 @ (current.Q @ x0)) if current.Q is not None and current.Q.nnz else 0.0)
         if result.status is SolveStatus.OPTIMAL and result.x is not None:
             out.objective[k] = result.objective
-            if track_basis:
-                out.basis_changed[k] = not np.array_equal(session.basic_variables(), nominal.basic)
+            if nominal_basic is not None:
+                out.basis_changed[k] = not np.array_equal(session.basic_variables(), nominal_basic)
             activity = result.row_activity if result.row_activity is not None else current.A @ result.x
             out.binding_changed[k] = bool((binding_rows(current, activity, nominal.binding_tolerance)
                                            != nominal.binding).any())
@@ -302,7 +303,7 @@ def run_scenarios(analysis: AnalysisModel, *, plan: ScenarioPlan | None = None, 
                             factor_values=None if factor_values is None else factor_values[start:stop],
                             changes=None if changes is None else list(changes[start:stop]),
                             seed=seed))
-    parts = execute(setup, chunks, jobs=jobs, scheduler=scheduler, progress=progress, total=total,
+    parts = execute(setup, chunks, run_chunk, jobs=jobs, scheduler=scheduler, progress=progress, total=total,
                     on_chunk=on_chunk)
     results = merge(parts)
     results.output_labels = [output.label for output in outputs]

@@ -10,29 +10,35 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opt_model.errors import ModelError
-from opt_model.sensitivity.engine import Chunk, EngineSetup, ScenarioResults, run_chunk
 from opt_model.sensitivity.progress import Progress
 
-_WORKER_SETUP: EngineSetup | None = None
+if TYPE_CHECKING:
+    from opt_model.sensitivity.engine import Chunk, EngineSetup, ScenarioResults
+
+    RunChunk = Callable[[EngineSetup, Chunk], tuple[int, ScenarioResults]]
+
+_WORKER: tuple[Any, Any] | None = None
 
 
-def _initialise(setup: EngineSetup) -> None:
-    global _WORKER_SETUP
-    _WORKER_SETUP = setup
+def _initialise(setup: EngineSetup, run_chunk: RunChunk) -> None:
+    global _WORKER
+    _WORKER = (setup, run_chunk)
 
 
 def _run_in_worker(chunk: Chunk) -> tuple[int, ScenarioResults]:
-    assert _WORKER_SETUP is not None, "worker was not initialised"
-    return run_chunk(_WORKER_SETUP, chunk)
+    assert _WORKER is not None, "worker was not initialised"
+    setup, run_chunk = _WORKER
+    return run_chunk(setup, chunk)
 
 
-def execute(setup: EngineSetup, chunks: Sequence[Chunk], jobs: int = 1, scheduler: Any = None,
+def execute(setup: EngineSetup, chunks: Sequence[Chunk], run_chunk: RunChunk, jobs: int = 1, scheduler: Any = None,
             progress: bool = True, total: int | None = None,
             on_chunk: Callable[[int], None] | None = None) -> list[tuple[int, ScenarioResults]]:
-    """Run every chunk and return ``(start, results)`` pairs (in any order)."""
+    """Run every chunk through ``run_chunk`` (a module-level function, so workers can unpickle it) and return
+    ``(start, results)`` pairs (in any order)."""
     if jobs < 1:
         raise ModelError(f"jobs={jobs}: give 1 (serial) or more worker processes")
     total = total if total is not None else sum(chunk.count for chunk in chunks)
@@ -44,21 +50,21 @@ def execute(setup: EngineSetup, chunks: Sequence[Chunk], jobs: int = 1, schedule
             if on_chunk is not None:
                 on_chunk(part[1].count)
         if scheduler is not None:
-            _on_dask(setup, chunks, scheduler, finished)
+            _on_dask(setup, chunks, run_chunk, scheduler, finished)
         elif jobs == 1 or len(chunks) == 1:
             for chunk in chunks:
                 finished(run_chunk(setup, chunk))
         else:
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(max_workers=min(jobs, len(chunks)), mp_context=context,
-                                     initializer=_initialise, initargs=(setup,)) as pool:
+                                     initializer=_initialise, initargs=(setup, run_chunk)) as pool:
                 futures = [pool.submit(_run_in_worker, chunk) for chunk in chunks]
                 for future in as_completed(futures):
                     finished(future.result())
     return parts
 
 
-def _on_dask(setup: EngineSetup, chunks: Sequence[Chunk], scheduler: Any,
+def _on_dask(setup: EngineSetup, chunks: Sequence[Chunk], run_chunk: RunChunk, scheduler: Any,
              finished: Callable[[tuple[int, ScenarioResults]], None]) -> None:
     try:
         from dask.distributed import Client

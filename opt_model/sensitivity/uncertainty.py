@@ -399,33 +399,6 @@ def as_parameters(parameters: Uncertain | Sequence[Uncertain] | Iterable[Mapping
     return items  # type: ignore[return-value]
 
 
-_NUMBER = {"type": "number"}
-UNCERTAINTY_SCHEMA: dict[str, Any] = {
-    "description": "Uncertain parameters for 'opt-model robustness' (see parameters_from_spec).",
-    "type": "array",
-    "items": {
-        "type": "object",
-        "required": ["target", "of", "distribution"],
-        "additionalProperties": False,
-        "properties": {
-            "target": {"enum": sorted(_KIND_ALIASES)},
-            "of": {"type": "string"},
-            "labels": {"type": "object"},
-            "variable": {"type": "string"},
-            "distribution": {"enum": ["normal", "uniform", "triangular", "lognormal", "relative", "empirical"]},
-            "relative": {"type": "boolean"},
-            "per_entry": {"type": "boolean"},
-            "name": {"type": "string"},
-            **{key: _NUMBER for key in ("mean", "std", "low", "high", "mode", "mu", "median", "sigma", "percent",
-                                        "fraction")},
-            "shape": {"enum": ["uniform", "triangular", "normal"]},
-            "samples": {"type": "array", "items": _NUMBER},
-            "csv": {"type": "string"},
-            "column": {"type": ["string", "integer"]},
-        },
-    },
-}
-"""JSON Schema of a spec's ``uncertainty:`` section, for the spec loader's structural check."""
 
 
 AUXILIARY_COLUMNS = re.compile(r"_aux\d*$")

@@ -75,13 +75,6 @@ _MEASURES: dict[str, tuple[str, Callable[[Any], float], str]] = {
 
 THRESHOLDS = tuple(_MEASURES)
 
-VALIDATION_SCHEMA: dict[str, Any] = {
-    "description": "Pass/fail thresholds for 'opt-model robustness' (see evaluate).",
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {name: {"type": "number"} for name in THRESHOLDS},
-}
-"""JSON Schema of a spec's ``validation:`` section."""
 
 
 def evaluate(report: Any, thresholds: Mapping[str, Any]) -> Verdict:

@@ -23,8 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from opt_model.errors import SpecError
-from opt_model.sensitivity.uncertainty import UNCERTAINTY_SCHEMA
-from opt_model.sensitivity.validation import VALIDATION_SCHEMA
+from opt_model.section_schemas import UNCERTAINTY_SCHEMA, VALIDATION_SCHEMA
 from opt_model.spec.loader import Loc, SpecList, SpecMap
 
 SPEC_VERSION = 1

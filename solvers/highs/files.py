@@ -12,13 +12,12 @@ from solvers.errors import InputFileError
 from solvers.file_names import lp_names, mps_names, polish, write_name_map
 from solvers.highs.core import apply_options, highspy, new_highs, pass_model
 from solvers.names import NameMap
+from solvers.result import BackendResult, FileSummary
 from solvers.standard_form import Integrality, Sense, StandardForm
 from solvers.status import SolveStatus
 
 if TYPE_CHECKING:
-    from solvers.files import FileSummary
     from solvers.options import SolveOptions
-    from solvers.result import BackendResult
 
 
 def read_model(path: str | Path) -> StandardForm:
@@ -103,7 +102,6 @@ def solve_model_file(path: str | Path, options: SolveOptions, variant: str | Non
     >>> result.objective, summary.num_rows, summary.column_names
     (36.0, 3, ['x1', 'x2'])
     """
-    from solvers.files import FileSummary
     from solvers.highs.backend import collect_result
 
     file = Path(path)
