@@ -101,7 +101,7 @@ def test_the_fastest_agreeing_configuration_wins_and_ties_keep_the_default() -> 
     assert "no configuration" in choose(runs.assign(agrees=False), "highs")[1]
 
 
-def test_default_perturbations_cover_capacities_and_costs() -> None:
+def test_default_perturbations_cover_capacities_costs_and_bounds() -> None:
     entries, why = default_parameters(AnalysisModel.from_model(wyndor()))
     assert [(e["target"], e["of"], e["percent"]) for e in entries] == [
         ("capacity", "plant1", 10.0), ("capacity", "plant2", 10.0), ("capacity", "plant3", 10.0),
@@ -115,8 +115,9 @@ def test_default_perturbations_cover_capacities_and_costs() -> None:
     m.add_constraints("each", x.sum() == 4)
     m.maximize((om.data({"a": 2.0, "b": 0.0, "c": 1.0}, dims=item) * x).sum())
     entries, why = default_parameters(AnalysisModel.from_model(m), percent=5)
-    assert [(e["target"], e["of"]) for e in entries] == [("capacity", "total"), ("cost", "x[a]"), ("cost", "x[c]")]
-    assert "no resources" in why
+    assert [(e["target"], e["of"]) for e in entries] == [("capacity", "total"), ("cost", "x[a]"), ("cost", "x[c]"),
+                                                         ("upper", "x")]
+    assert "the limit of every inequality constraint, cost and variable upper bound" in why
     # the epigraph variables of convex atoms are not prices
     fairness = om.load_spec(REPO / "problems" / "bandwidth_fairness.yaml")
     entries, _ = default_parameters(AnalysisModel.from_model(fairness))

@@ -140,8 +140,10 @@ def step_effects(analysis: AnalysisModel, limits: Sequence[Limit], nominal_objec
         merged.setdefault("time_limit", time_limit)
     own = session is None
     live = session if session is not None else analysis.session(merged)
+    start = None
     if own:
-        live.solve()
+        start = live.solve().x
+    warm_mip = getattr(live, "set_solution", None) if analysis.form.is_mip else None
     for record, limit, size in zip(records, limits, steps.tolist(), strict=True):
         record["step"] = size
         for direction, side in ((1, "up"), (-1, "down")):
@@ -153,6 +155,8 @@ def step_effects(analysis: AnalysisModel, limits: Sequence[Limit], nominal_objec
             if undo is None:
                 record[f"status_{side}"] = "not applicable"
                 continue
+            if start is not None and warm_mip is not None:
+                warm_mip(start)  # the incumbent as a MIP start (used where it stays feasible)
             try:
                 result = live.solve()
             finally:
