@@ -39,6 +39,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     parser.add_argument("--refine", type=int, default=None, metavar="K",
                         help="bisection steps between the last failing and the first passing level (default 2)")
+    parser.add_argument("--saa-scenarios", type=int, default=200, metavar="N",
+                        help="sample size of the indicator SAA (method saa; default 200)")
     parser.add_argument("--beta", type=float, default=None, help="confidence parameter of the scenario approach")
     parser.add_argument("--strict", action="store_true",
                         help="require the Wilson lower bound of P(feasible), not the estimate, to reach the target")
@@ -92,6 +94,8 @@ def run_robustify(args: argparse.Namespace) -> int:
         raise InputFileError(f"--target {args.target}: give a probability strictly between 0 and 1, e.g. 0.95")
     if args.scenarios is not None and args.scenarios < 1:
         raise InputFileError(f"--scenarios {args.scenarios}: give at least 1")
+    if args.saa_scenarios < 1:
+        raise InputFileError(f"--saa-scenarios {args.saa_scenarios}: give at least 1")
     if args.refine is not None and args.refine < 0:
         raise InputFileError(f"--refine {args.refine}: give 0 or more bisection steps")
     if args.jobs < 1:
@@ -101,7 +105,7 @@ def run_robustify(args: argparse.Namespace) -> int:
         raise SpecError(f"{path}: no uncertainty: section; declare what is uncertain (see docs/robust.md)")
     report = robustify(model, method=args.method, target=args.target, thresholds=_thresholds(args.threshold),
                        levels=_levels(args.levels), scenarios=args.scenarios, seed=args.seed, beta=args.beta,
-                       refine=args.refine,
+                       refine=args.refine, saa_scenarios=args.saa_scenarios,
                        strict=args.strict, first_stage=args.first_stage, solver=args.solver,
                        options=dict(model.solver_options) or None,
                        jobs=args.jobs, scheduler=args.scheduler, compare_box=not args.no_box)

@@ -288,7 +288,7 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
               beta: float | None = None, refine: int | None = None, coverage: float | None = None,
               strict: bool = False, first_stage: Sequence[str] | None = None, solver: str = "auto",
               options: Mapping[str, Any] | None = None, jobs: int = 1, scheduler: Any = None,
-              compare_box: bool = True, progress: bool = False) -> RobustifyReport:
+              compare_box: bool = True, saa_scenarios: int = 200, progress: bool = False) -> RobustifyReport:
     """Find the cheapest protection level whose plan passes out of sample.
 
     ``target`` is the required P(feasible) (default 0.95, or the spec's
@@ -298,7 +298,8 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     out-of-sample scenarios are drawn with ``seed + 1`` (the scenario methods
     build with ``seed``, default 0).  Settings left at ``None`` come from the
     spec's ``robust:`` section, else the defaults: method budget, beta 0.001,
-    refine 2, coverage 0.998.
+    refine 2, coverage 0.998.  ``saa_scenarios`` is the sample size of the
+    indicator SAA (its levels are eps values).
 
     Example
     -------
@@ -362,8 +363,9 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     judge(nominal)
     box = judge(robust_counterpart(unc, method="box", solver=solver, options=options)) \
         if compare_box or method == "box" else None
-    build = _builder(unc, method, goal, beta, seed, solver, options, first_stage)
+    build = _builder(unc, method, goal, beta, seed, solver, options, first_stage, saa_scenarios)
     ladder = list(levels) if levels is not None else _ladder(unc, method, goal, beta)
+    ladder = sorted(set(ladder), reverse=method == "saa")  # least protective first (a larger eps protects less)
     if method == "box":
         assert box is not None
         tried = [box]
@@ -405,8 +407,8 @@ def _ladder(unc: RowUncertainty, method: str, goal: float, beta: float) -> list[
 
 
 def _builder(unc: RowUncertainty, method: str, goal: float, beta: float, seed: int | None, solver: str,
-             options: Mapping[str, Any] | None, first_stage: Sequence[str] | None = None
-             ) -> Callable[[float], RobustPlan]:
+             options: Mapping[str, Any] | None, first_stage: Sequence[str] | None = None,
+             saa_scenarios: int = 200) -> Callable[[float], RobustPlan]:
     def build(level: float) -> RobustPlan:
         if method == "two-stage":
             from opt_model.robust.recourse import two_stage
@@ -419,7 +421,7 @@ def _builder(unc: RowUncertainty, method: str, goal: float, beta: float, seed: i
         if method == "scenario":
             return chance_constrained(unc, method="scenario", eps=1.0 - goal, beta=beta, scenarios=int(level),
                                       seed=seed, solver=solver, options=options)
-        return chance_constrained(unc, method="saa", eps=level, scenarios=200, seed=seed, solver=solver,
+        return chance_constrained(unc, method="saa", eps=level, scenarios=saa_scenarios, seed=seed, solver=solver,
                                   options=options)
     return build
 
