@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.formatting import plural
+from opt_model.formatting import objective_unit_text, plural
 
 if TYPE_CHECKING:
     from opt_model.lifecycle.report import LifecycleReport
@@ -74,7 +74,9 @@ def pct(value: Any, digits: int = 1) -> str:
 
 
 def unit_of(unit: str) -> str:
-    return f" {unit}" if unit else ""
+    """`` GiB`` to put after a number; nothing for a plain number (unit ``1`` or none)."""
+    shown = objective_unit_text(unit)
+    return f" {shown}" if shown else ""
 
 
 # ----------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opt_model.formatting import Readable, format_number, json_ready, plural, to_json
+from opt_model.formatting import Readable, format_number, json_ready, objective_unit_text, plural, to_json
 from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.implementation import Implementation
@@ -34,8 +34,8 @@ _fmt = format_number
 
 
 def _with_unit(value: Any, unit: str, digits: int = 6) -> str:
-    text = _fmt(value, digits)
-    return f"{text} {unit}" if unit and text != "-" else text
+    text, shown = _fmt(value, digits), objective_unit_text(unit)  # a plain number has no unit "1"
+    return f"{text} {shown}" if shown and text != "-" else text
 
 
 @dataclass
