@@ -69,3 +69,25 @@ def test_data_is_the_function_and_lifecycle_the_subpackage() -> None:
     assert callable(om.lifecycle.lifecycle)
     with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
         om.nonsense  # noqa: B018
+
+
+def test_command_table_names_the_module_that_registers_each_command() -> None:
+    import argparse
+    import importlib
+
+    from opt_model.cli import COMMAND_MODULES, COMMANDS
+
+    for module_name in COMMAND_MODULES:
+        subparsers = argparse.ArgumentParser().add_subparsers()
+        importlib.import_module(module_name).register(subparsers)
+        for command in subparsers.choices:
+            assert COMMANDS.get(command) == module_name, f"add {command!r}: {module_name!r} to cli.COMMANDS"
+
+
+def test_solve_command_loads_only_its_own_module() -> None:
+    code = ("import io, contextlib\nfrom opt_model.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    assert main(['solve', 'problems/mps/wyndor.mps']) == 0\n")
+    loaded = _loaded_after(code)
+    assert "scipy" not in loaded and "pandas" not in loaded, loaded  # the MPS path needs neither
+    assert "opt_model.sensitivity" not in loaded and "opt_model.spec" not in loaded, loaded

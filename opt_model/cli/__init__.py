@@ -31,6 +31,17 @@ COMMAND_MODULES = [
     "opt_model.cli.robustify",
 ]
 
+# Which module registers each command: the CLI imports only the module of the command it runs
+# (``opt-model --version`` imports none).  A command missing here still works (every module is
+# then registered); tests/test_startup.py checks the table against what the modules register.
+COMMANDS = {
+    "solve": "opt_model.cli.solve", "solvers": "opt_model.cli.solve",
+    "validate": "opt_model.cli.spec", "schema": "opt_model.cli.spec", "convert": "opt_model.cli.spec",
+    "sensitivity": "opt_model.cli.sensitivity", "robustness": "opt_model.cli.sensitivity",
+    "bench": "opt_model.cli.bench", "monitor": "opt_model.cli.bench",
+    "lifecycle": "opt_model.cli.lifecycle", "robustify": "opt_model.cli.robustify",
+}
+
 EXIT_OK = 0
 EXIT_NOT_OPTIMAL = 1
 EXIT_INPUT_ERROR = 2
@@ -61,7 +72,35 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INPUT_ERROR)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def modules_for(argv: Sequence[str]) -> list[str]:
+    """The command modules a command line needs: its command's, none for ``--version``, all for help.
+
+    Example
+    -------
+    >>> modules_for(["--version"]), modules_for(["solve", "x.mps"])
+    ([], ['opt_model.cli.solve'])
+    """
+    tokens = list(argv)
+    k = 0
+    while k < len(tokens):
+        token = tokens[k]
+        if token == "--version":
+            return []  # argparse prints the version as soon as it reaches it
+        if token in ("-h", "--help"):
+            return list(COMMAND_MODULES)
+        if token == "--allow-data-outside":
+            k += 2
+            continue
+        if token.startswith("-"):
+            k += 1
+            continue
+        module = COMMANDS.get(token)
+        return [module] if module in COMMAND_MODULES else list(COMMAND_MODULES)
+    return list(COMMAND_MODULES)
+
+
+def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser with the commands of ``modules`` (default: every command module)."""
     parser = _Parser(prog="opt-model", description="Resource-allocation optimization: model, solve, analyse.")
     from opt_model import __version__
     parser.add_argument("--version", action="version", version=f"opt-model {__version__}")
@@ -71,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="let specs read CSV files in FOLDER too; by default data files must be in the spec's "
                              "folder (repeatable)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module_name in COMMAND_MODULES:
+    for module_name in COMMAND_MODULES if modules is None else modules:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as error:
@@ -84,8 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``opt-model`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    tokens = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(modules_for(tokens))
+    args = parser.parse_args(tokens)
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT_ERROR
