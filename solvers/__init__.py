@@ -19,6 +19,7 @@ _LAZY: dict[str, str] = {
     "available_backends": "solvers.backend", "backend_class": "solvers.backend", "backend_names": "solvers.backend",
     "capable_backends": "solvers.backend", "choose_backend": "solvers.backend", "get_backend": "solvers.backend",
     "open_session": "solvers.backend", "register": "solvers.backend", "session_backend": "solvers.backend",
+    "unregister": "solvers.backend",
     "solve": "solvers.backend",
     "capability_table": "solvers.capabilities",
     "InputFileError": "solvers.errors", "ModelError": "solvers.errors", "OptModelError": "solvers.errors",
@@ -68,6 +69,7 @@ if TYPE_CHECKING:
         register,
         session_backend,
         solve,
+        unregister,
     )
     from solvers.capabilities import capability_table
     from solvers.errors import (
@@ -96,6 +98,7 @@ __all__ = [
     "SolveOptions", "SolveStatus", "SolverError", "SolverNotAvailableError", "SpecError", "StandardForm",
     "UnsupportedProblemError", "available_backends", "backend_class", "backend_names", "capable_backends",
     "capability_table", "choose_backend", "get_backend", "is_model_file", "read_file", "register", "solve",
+    "unregister",
     "solve_file", "FileSummary",
     "write_file",
 ]

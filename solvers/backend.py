@@ -117,6 +117,12 @@ def register(name: str, target: str | type[Backend]) -> None:
         _LOADED[name] = target
 
 
+def unregister(name: str) -> None:
+    """Remove a backend added with :func:`register` (for tests and plugins); unknown names are ignored."""
+    _REGISTRY.pop(name, None)
+    _LOADED.pop(name, None)
+
+
 def backend_names() -> list[str]:
     return list(_REGISTRY)
 
