@@ -132,7 +132,7 @@ class LifecycleReport(Readable):
         if a.scope == "resources":
             text = f"{len(binding)} of {len(a.table)} resource limits binding"
         else:
-            text = f"{len(binding)} constraints binding (the model declares no resources)"
+            text = f"{len(binding)} of {plural(len(a.table), 'constraint')} binding"
         if a.messages:
             text += f"; {a.messages[0]}"
         elif len(binding):
@@ -150,8 +150,8 @@ class LifecycleReport(Readable):
             return self._not_run()
         agree = int(s.runs["agrees"].sum())
         row = s.chosen_row
-        text = f"{s.chosen} chosen ({_fmt(row.get('wall_time_s'), 3)} s); {agree} of {len(s.runs)} " \
-               "configurations agree with the reference"
+        text = f"{s.chosen} chosen ({_fmt(row.get('wall_time_s'), 3)} s); {agree} of " \
+               f"{plural(len(s.runs), 'configuration')} {'agrees' if agree == 1 else 'agree'} with the reference"
         slowest = s.runs[s.runs["agrees"].astype(bool)]["wall_time_s"].max() if agree else math.nan
         fastest = row.get("wall_time_s")
         if agree > 1 and isinstance(fastest, float) and fastest > 0 and math.isfinite(slowest):

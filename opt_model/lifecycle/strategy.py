@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opt_model.formatting import plural
 from opt_model.lifecycle.analysis import Analysis
 from opt_model.lifecycle.baseline import Baseline, relative_difference
 from opt_model.lifecycle.context import Context
@@ -215,7 +216,8 @@ def run_strategy(ctx: Context, baseline: Baseline, analysis: Analysis) -> Strate
         from opt_model.lifecycle.pareto import pareto_front
         strategy.pareto = pareto_front(model, points=ctx.settings.pareto_points, options=ctx.solve_options(),
                                        chosen=result)
-    summary = f"chose {chosen}; {int(runs['agrees'].sum())} of {len(runs)} configurations agree"
+    agree = int(runs["agrees"].sum())
+    summary = f"chose {chosen}; {agree} of {plural(len(runs), 'configuration')} {'agrees' if agree == 1 else 'agree'}"
     if strategy.pareto is not None:
         summary += f"; Pareto front of {len(strategy.pareto.points)} points"
     ctx.progress.done(summary)
