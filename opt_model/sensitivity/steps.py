@@ -201,3 +201,59 @@ def effect_phrase(change: float, sense: str, unit: str, status: str = "optimal",
     elif status and status != "optimal":
         text += f" (re-solve ended {status}: not proven)"
     return text
+
+
+SWEEP_COLUMNS = ["value", "objective", "status", "gap"]
+
+
+def grid_sweep(analysis: AnalysisModel, kind: str, name: str, start: float, stop: float, points: int = 25,
+               *, options: Mapping[str, Any] | None = None,
+               time_limit: float = DEFAULT_STEP_TIME_LIMIT) -> pd.DataFrame:
+    """The optimal objective on a grid of one number (``kind``: rhs, upper, lower or cost of one entry).
+
+    For models without a simplex basis to walk from breakpoint to breakpoint (MILP, QP,
+    cone programs): each point is a re-solve in one session (MILPs time-limited; the gap
+    of each re-solve is reported).
+
+    Example
+    -------
+    >>> import opt_model as om
+    >>> m = om.Model(); x = m.add_variable("x", ub=10, integer=True)
+    >>> _ = m.add_constraint("weight", 3 * x <= 9); m.maximize(5 * x)
+    >>> grid_sweep(AnalysisModel.from_model(m), "rhs", "weight", 6, 9, points=4)["objective"].tolist()
+    [10.0, 10.0, 10.0, 15.0]
+    """
+    from opt_model.errors import ModelError
+    rows = analysis.row_indices(name) if kind == "rhs" else analysis.col_indices(name)
+    if rows.size != 1:
+        raise ModelError(f"{kind}:{name} names {rows.size} entries; a sweep moves one number (name it with its "
+                         "labels, e.g. memory[h1])")
+    index = int(rows[0])
+    merged = dict(options or {})
+    if analysis.form.is_mip:
+        merged.setdefault("time_limit", time_limit)
+    session = analysis.session(merged)
+    form = session.form
+    row_kind = analysis.row_kinds()[index] if kind == "rhs" else ""
+    records = []
+    for value in np.linspace(start, stop, points).tolist():
+        if kind == "rhs":
+            lower = value if row_kind in (GE, EQ) else float(form.row_lower[index])
+            upper = value if row_kind != GE else float(form.row_upper[index])
+            session.change_row_bounds([index], [lower], [upper])
+        elif kind == "cost":
+            session.change_costs([index], [value])
+        else:
+            lower = value if kind == "lower" else float(form.col_lower[index])
+            upper = value if kind == "upper" else float(form.col_upper[index])
+            if lower > upper:
+                records.append({"value": value, "objective": math.nan, "status": "not applicable", "gap": math.nan})
+                continue
+            session.change_col_bounds([index], [lower], [upper])
+        result = session.solve()
+        solved = result.x is not None and result.status is SolveStatus.OPTIMAL
+        records.append({"value": value, "objective": float(result.objective) if solved else math.nan,
+                        "status": result.status.value,
+                        "gap": float(result.mip_gap) if result.mip_gap is not None and analysis.form.is_mip
+                        else math.nan})
+    return pd.DataFrame.from_records(records, columns=SWEEP_COLUMNS)
