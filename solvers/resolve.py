@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from solvers.errors import ModelError, SensitivityError
+from solvers.errors import SensitivityError
 from solvers.kkt import ResidualTolerances, check_optimality
 from solvers.options import SolveOptions
 from solvers.result import BackendResult
@@ -29,9 +29,12 @@ from solvers.session import (
     SessionStats,
     StatusBasis,
     basic_indices,
+    check_basis_shape,
     editable_copy,
     index_values,
+    set_bounds,
     set_coefficients,
+    set_costs,
 )
 from solvers.standard_form import Sense, StandardForm
 from solvers.status import SolveStatus
@@ -82,20 +85,13 @@ class ResolveSession:
 
     # changes -----------------------------------------------------------------------------
     def change_costs(self, indices: Any, values: Any) -> None:
-        idx, vals = index_values(indices, values, self.form.num_cols, "column")
-        self.form.c[idx] = vals
+        set_costs(self.form, indices, values)
 
     def change_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
-        idx, low = index_values(indices, lower, self.form.num_cols, "column")
-        _, up = index_values(indices, upper, self.form.num_cols, "column")
-        self.form.col_lower[idx] = low
-        self.form.col_upper[idx] = up
+        set_bounds(self.form, "col", indices, lower, upper)
 
     def change_row_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
-        idx, low = index_values(indices, lower, self.form.num_rows, "row")
-        _, up = index_values(indices, upper, self.form.num_rows, "row")
-        self.form.row_lower[idx] = low
-        self.form.row_upper[idx] = up
+        set_bounds(self.form, "row", indices, lower, upper)
 
     def change_coefficients(self, rows: Any, cols: Any, values: Any) -> None:
         row_idx, vals = index_values(rows, values, self.form.num_rows, "row")
@@ -118,9 +114,7 @@ class ResolveSession:
         """Accepted for the protocol; every solve of this session starts from scratch."""
 
     def set_basis_status(self, col_status: np.ndarray, row_status: np.ndarray) -> None:
-        if len(col_status) != self.form.num_cols or len(row_status) != self.form.num_rows:
-            raise ModelError(f"basis has {len(col_status)} column and {len(row_status)} row statuses; the model "
-                             f"has {self.form.num_cols} columns and {self.form.num_rows} rows")
+        check_basis_shape(self.form, col_status, row_status)
 
     def basic_variables(self) -> np.ndarray:
         last = self._last

@@ -258,6 +258,31 @@ def index_values(indices: Any, values: Any, size: int, what: str) -> tuple[np.nd
     return idx, vals
 
 
+def check_basis_shape(form: StandardForm, col_status: np.ndarray, row_status: np.ndarray) -> None:
+    """Raise :class:`ModelError` unless a basis has one status per column and per row of ``form``."""
+    if len(col_status) != form.num_cols or len(row_status) != form.num_rows:
+        raise ModelError(f"basis has {len(col_status)} column and {len(row_status)} row statuses; the model "
+                         f"has {form.num_cols} columns and {form.num_rows} rows")
+
+
+def set_costs(form: StandardForm, indices: Any, values: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Validate and write ``form.c[indices] = values``; the positions and values, for the solver."""
+    idx, vals = index_values(indices, values, form.num_cols, "column")
+    form.c[idx] = vals
+    return idx, vals
+
+
+def set_bounds(form: StandardForm, which: str, indices: Any, lower: Any,
+               upper: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate and write the bounds of columns (``which="col"``) or rows (``"row"``); positions, lower, upper."""
+    size, what = (form.num_cols, "column") if which == "col" else (form.num_rows, "row")
+    idx, low = index_values(indices, lower, size, what)
+    _, up = index_values(indices, upper, size, what)
+    getattr(form, f"{which}_lower")[idx] = low
+    getattr(form, f"{which}_upper")[idx] = up
+    return idx, low, up
+
+
 def set_coefficients(form: StandardForm, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
     """Set ``form.A[rows[k], cols[k]] = values[k]`` in a CSR matrix with sorted indices (in bulk)."""
     import scipy.sparse as sp

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from solvers.backend import SolveOptions
-from solvers.errors import ModelError, SensitivityError, SolverError
+from solvers.errors import SensitivityError, SolverError
 from solvers.highs.core import apply_options, check_status, highspy, map_status, new_highs, pass_model
 from solvers.kkt import Residuals, ResidualTolerances, check_optimality
 from solvers.result import BackendResult
@@ -24,9 +24,12 @@ from solvers.session import (
     RangingRecord,
     Relaxation,
     SessionStats,
+    check_basis_shape,
     editable_copy,
     index_values,
+    set_bounds,
     set_coefficients,
+    set_costs,
 )
 from solvers.standard_form import ProblemClass, Sense, StandardForm
 from solvers.status import SolveStatus
@@ -122,24 +125,17 @@ class HighsSession:
     # changes -------------------------------------------------------------------
     def change_costs(self, indices: Any, values: Any) -> None:
         """Set objective coefficients ``c[indices] = values`` (one vectorised call)."""
-        idx, vals = index_values(indices, values, self.form.num_cols, "column")
-        self.form.c[idx] = vals
+        idx, vals = set_costs(self.form, indices, values)
         check_status(self._highs.changeColsCost(idx.size, idx, vals), "changing costs")
 
     def change_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
         """Set variable bounds (``numpy.inf`` for none) in one vectorised call."""
-        idx, low = index_values(indices, lower, self.form.num_cols, "column")
-        _, up = index_values(indices, upper, self.form.num_cols, "column")
-        self.form.col_lower[idx] = low
-        self.form.col_upper[idx] = up
+        idx, low, up = set_bounds(self.form, "col", indices, lower, upper)
         check_status(self._highs.changeColsBounds(idx.size, idx, low, up), "changing variable bounds")
 
     def change_row_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
         """Set row bounds (right-hand sides) in one vectorised call."""
-        idx, low = index_values(indices, lower, self.form.num_rows, "row")
-        _, up = index_values(indices, upper, self.form.num_rows, "row")
-        self.form.row_lower[idx] = low
-        self.form.row_upper[idx] = up
+        idx, low, up = set_bounds(self.form, "row", indices, lower, upper)
         check_status(self._highs.changeRowsBounds(idx.size, idx, low, up), "changing row bounds")
 
     def change_coefficients(self, rows: Any, cols: Any, values: Any) -> None:
@@ -176,9 +172,7 @@ class HighsSession:
 
         Lets another process or a fresh session start where this one ended.
         """
-        if len(col_status) != self.form.num_cols or len(row_status) != self.form.num_rows:
-            raise ModelError(f"basis has {len(col_status)} column and {len(row_status)} row statuses; the model "
-                             f"has {self.form.num_cols} columns and {self.form.num_rows} rows")
+        check_basis_shape(self.form, col_status, row_status)
         codes = [highspy.HighsBasisStatus(k) for k in range(5)]
         raw = highspy.HighsBasis()
         raw.col_status = [codes[k] for k in np.asarray(col_status, dtype=np.int64).tolist()]
