@@ -55,6 +55,9 @@ def register(subparsers: Any) -> None:
     sensitivity.add_argument("--step", type=float, default=1.0,
                              help="the change each bottleneck sentence and MILP re-solve speaks of, in the unit of "
                                   "each limit (default 1)")
+    sensitivity.add_argument("--max-steps", type=int, default=20, metavar="N",
+                             help="MILPs: re-solve at most N binding or near-binding limits (tightest first; "
+                                  "2 MILP solves each, default 20)")
     sensitivity.add_argument("--stage", default=None, metavar="N|NAME",
                              help="objectives by priority: the stage to analyse (default the last, earlier held)")
     sensitivity.set_defaults(handler=run_sensitivity)
@@ -217,7 +220,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     analysis = _load(args.file)
     try:
         report = sensitivity_report(analysis, one_sided=not args.no_one_sided, objective_unit=args.objective_unit,
-                                    step=args.step, stage=args.stage)
+                                    step=args.step, stage=args.stage, max_steps=args.max_steps)
     except SensitivityError as error:
         if "infeasible" not in str(error):
             raise

@@ -54,7 +54,7 @@ BOUND_COLUMNS = ["name", "group", "label", "unit", "bound", "limit", "value", "a
 LP, MILP, QP, CONE = "LP", "MILP", "QP", "cone"
 DUAL_LABELS = {LP: "shadow price", MILP: "fixed-integer LP dual", QP: "dual (QP, local rate)",
                CONE: "dual (cone program, local rate)"}
-DEFAULT_MAX_STEPS = 40
+DEFAULT_MAX_STEPS = 20
 
 
 @dataclass
@@ -289,6 +289,8 @@ def sensitivity_report(source: Any, *, one_sided: bool = True, max_one_sided: in
     from opt_model.sensitivity.stages import analysis_for_stage
     if not (math.isfinite(step) and step > 0):
         raise ModelError(f"step={step}: give a positive number of units")
+    if max_steps < 0:
+        raise ModelError(f"max_steps={max_steps}: give 0 or more")
     analysis, stage_name, stage_result = analysis_for_stage(source, stage, objective_unit)
     notes = list(analysis.notes)
     form = analysis.form
