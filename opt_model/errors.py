@@ -9,6 +9,7 @@ from solvers.errors import (
     SolverNotAvailableError,
     SpecError,
     UnsupportedProblemError,
+    did_you_mean,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "SolverNotAvailableError",
     "SpecError",
     "UnsupportedProblemError",
+    "did_you_mean",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 from opt_model.constraints import ConstraintBlock, ConstraintDef
 from opt_model.convex import ConeSpec, ConvexConstraint, ConvexExpression, lower_constraint, lower_objective
 from opt_model.dims import Dim, as_dims, shape_of
-from opt_model.errors import ModelError
+from opt_model.errors import ModelError, did_you_mean
 from opt_model.expressions import LinearExpression, QuadraticExpression, as_expression
 from opt_model.labeled import LabeledArray
 from opt_model.resources import Provision, Resource, resource_data
@@ -311,7 +311,5 @@ class Model:
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
-    import difflib
-    close = difflib.get_close_matches(name, list(known), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(sorted(known)) or 'none'}"
+    hint = did_you_mean(name, known, f"; known: {', '.join(sorted(known)) or 'none'}")
     return f"unknown {kind} {name!r}{hint}"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.errors import ModelError, SolverError
+from opt_model.errors import ModelError, SolverError, did_you_mean
 from opt_model.expressions import ExpressionOps, LinearExpression, QuadraticExpression
 from opt_model.labeled import LabeledArray
 from opt_model.variables import Variable
@@ -203,9 +203,7 @@ class Result:
     def _row_block(self, name: str) -> RowBlock:
         rows = self.compiled.rows
         if name not in rows:
-            import difflib
-            close = difflib.get_close_matches(name, list(rows), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(rows) or 'none'}"
+            hint = did_you_mean(name, list(rows), f"; known: {', '.join(rows) or 'none'}")
             raise ModelError(f"unknown constraint or resource {name!r}{hint}")
         return rows[name]
 

@@ -12,6 +12,8 @@ spec file and line), and how to fix it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class OptModelError(Exception):
     """Root of every error that opt-model raises on purpose."""
@@ -86,3 +88,21 @@ __all__ = [
     "SolverNotAvailableError",
     "SensitivityError",
 ]
+
+
+def did_you_mean(name: object, candidates: Iterable[object], otherwise: str = "") -> str:
+    """``"; did you mean 'x'?"`` for the candidate closest to ``name`` (difflib, cutoff 0.6), else ``otherwise``.
+
+    The one suggestion helper for every "unknown name" message.
+
+    Example
+    -------
+    >>> did_you_mean("memroy", ["memory", "cpu"])
+    "; did you mean 'memory'?"
+    >>> did_you_mean("zzz", ["memory"], otherwise="; known: memory")
+    '; known: memory'
+    """
+    import difflib
+
+    close = difflib.get_close_matches(str(name), [str(candidate) for candidate in candidates], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else otherwise

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from opt_model.errors import InputFileError, ModelError, SpecError
+from opt_model.errors import InputFileError, ModelError, SpecError, did_you_mean
 from opt_model.model import Model
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -74,7 +74,7 @@ def check_parameters(model: Model, entries: Sequence[Mapping[str, Any]], base_di
     ...     print(error)
     uncertainty[0]: unknown constraint or resource 'cpus'; did you mean 'cpu'?
     """
-    from opt_model.sensitivity.plan import build_plan
+    from opt_model.robust.targets import resolve_plan as build_plan  # also block coefficients, as robustness
     from opt_model.sensitivity.problem import AnalysisModel
     from opt_model.sensitivity.uncertainty import parameters_from_spec
 
@@ -111,9 +111,7 @@ def check_thresholds(thresholds: Mapping[str, Any], file: str | None = None, lin
     checked: dict[str, float] = {}
     for name, value in thresholds.items():
         if name not in THRESHOLDS:
-            import difflib
-            close = difflib.get_close_matches(str(name), THRESHOLDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(THRESHOLDS)}"
+            hint = did_you_mean(str(name), THRESHOLDS, f"; known: {', '.join(THRESHOLDS)}")
             raise SpecError(f"validation: unknown threshold {name!r}{hint}", file, line, 1 if line else None)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SpecError(f"validation: {name} must be a number, got {value!r}", file, line, 1 if line else None)

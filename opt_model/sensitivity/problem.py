@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from opt_model.errors import InputFileError, ModelError
+from opt_model.errors import InputFileError, ModelError, did_you_mean
 from solvers import NameBlock, NameMap, Session, StandardForm, is_model_file, open_session, read_file
 
 if TYPE_CHECKING:
@@ -280,9 +280,7 @@ def _indices(groups: list[Group], name: str, labels: Mapping[str, Any] | None, a
     names = all_names()
     if name in names:
         return np.array([names.index(name)])
-    import difflib
-    close = difflib.get_close_matches(name, sorted({group.name for group in groups}), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, sorted({group.name for group in groups}))
     raise ModelError(f"unknown {what} {name!r}{hint}")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from opt_model.errors import SpecError
+from opt_model.errors import SpecError, did_you_mean
 
 
 @dataclass
@@ -91,9 +91,7 @@ def evaluate(report: Any, thresholds: Mapping[str, Any]) -> Verdict:
     verdict = Verdict()
     for name, raw in thresholds.items():
         if name not in _MEASURES:
-            import difflib
-            close = difflib.get_close_matches(str(name), THRESHOLDS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(THRESHOLDS)}"
+            hint = did_you_mean(str(name), THRESHOLDS, f"; known: {', '.join(THRESHOLDS)}")
             raise SpecError(f"validation: unknown threshold {name!r}{hint}")
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not np.isfinite(raw):
             raise SpecError(f"validation: {name} must be a finite number, got {raw!r}")

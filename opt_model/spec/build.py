@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from opt_model.dims import Dim, dims_text
-from opt_model.errors import ModelError, SpecError
+from opt_model.errors import ModelError, SpecError, did_you_mean
 from opt_model.labeled import LabeledArray
 from opt_model.model import Model
 from opt_model.spec import constraints, resources
@@ -34,7 +34,6 @@ from opt_model.spec.evaluate import (
     Poisoned,
     Value,
     broadcast_values,
-    suggestion,
 )
 from opt_model.spec.fields import (
     entry_value,
@@ -167,7 +166,7 @@ class SpecBuilder(BaseScope):
             return value
         definition = self.defs.get(name)
         if definition is None:
-            hint = suggestion(name, [*self.defs, *self.dims])
+            hint = did_you_mean(name, [*self.defs, *self.dims])
             if name in FUNCTIONS:
                 hint = f"; {name} is a function: call it, like {name}(...)"
             raise EvalError(f"unknown name {name!r}{hint}", node)
@@ -227,7 +226,7 @@ class SpecBuilder(BaseScope):
         if definition is None or definition.section != "resources":
             resources = [n for n, d in self.defs.items() if d.section == "resources"]
             raise EvalError(f"{function}() takes a resource name; {name!r} is not a resource"
-                            f"{suggestion(name, resources)}", node)
+                            f"{did_you_mean(name, resources)}", node)
         if self.data_only and function != "capacity":
             raise EvalError(f"{function}() involves variables; only data can be used here", node)
         if name in self.failed:
@@ -311,7 +310,8 @@ class SpecBuilder(BaseScope):
             if dim is None:
                 if name in self.failed:
                     raise Poisoned(name)
-                errors.append(item_loc.error(f"{what}: unknown dimension {name!r}{suggestion(name, list(self.dims))}"))
+                hint = did_you_mean(name, list(self.dims))
+                errors.append(item_loc.error(f"{what}: unknown dimension {name!r}{hint}"))
             elif dim in result:
                 errors.append(item_loc.error(f"{what}: dimension {name!r} is listed twice"))
             else:

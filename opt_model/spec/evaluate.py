@@ -26,7 +26,6 @@ Example
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from opt_model.dims import Dim, dims_text
-from opt_model.errors import ModelError
+from opt_model.errors import ModelError, did_you_mean
 from opt_model.expressions import LinearExpression, QuadraticExpression
 from opt_model.labeled import LabeledArray
 from opt_model.spec import grammar as g
@@ -103,11 +102,6 @@ class BaseScope:
 
     def resource_function(self, function: str, name: str, node: g.Node) -> Value:
         raise EvalError(f"{function}() takes a resource name", node)
-
-
-def suggestion(name: str, candidates: Sequence[str]) -> str:
-    close = difflib.get_close_matches(str(name), [str(c) for c in candidates], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 # broadcasting helpers ------------------------------------------------------------------------
@@ -259,7 +253,7 @@ class Evaluator:
                 raise EvalError(f"{first!r} after a number is read as a unit; to multiply, write "
                                 f"'{node.value:g} * {first}', and to divide a quantity, parenthesise it: "
                                 f"'({node.value:g} unit) / {first}'", node) from None
-            raise EvalError(f"{error}{suggestion(first, self.scope.known_names())}", node) from None
+            raise EvalError(f"{error}{did_you_mean(first, self.scope.known_names())}", node) from None
         return Value("number", node.value, unit, ())
 
     def _string(self, node: g.String) -> Value:
@@ -406,11 +400,11 @@ class Evaluator:
         for dim_name, (label, offset) in node.labels.items():
             if dim_name not in names:
                 raise EvalError(f"{self.quote(node.target)} has no dimension {dim_name!r}; its dims are "
-                                f"{dims_text(value.dims)}{suggestion(dim_name, names)}", node)
+                                f"{dims_text(value.dims)}{did_you_mean(dim_name, names)}", node)
             dim = value.dims[names.index(dim_name)]
             if label not in dim.index:
                 labels = [str(x) for x in dim.labels[:2000].tolist()]
-                raise EvalError(f"{label!r} is not a label of dimension {dim_name!r}{suggestion(label, labels)}",
+                raise EvalError(f"{label!r} is not a label of dimension {dim_name!r}{did_you_mean(label, labels)}",
                                 g.String(offset, offset + len(label) + 2, label))
             chosen[dim_name] = label
         kept = tuple(d for d in value.dims if d.name not in chosen)
@@ -429,7 +423,7 @@ class Evaluator:
                 raise EvalError(f"{name}() takes one resource name, like {name}(memory)", node)
             return self.scope.resource_function(name, node.args[0].name, node.args[0])
         functions = ["sum", "shift", "cost", "capacity", "provisioned", *ATOMS]
-        raise EvalError(f"unknown function {name!r}{suggestion(name, functions)}; functions are "
+        raise EvalError(f"unknown function {name!r}{did_you_mean(name, functions)}; functions are "
                         f"{', '.join(functions)}", node.func)
 
     def dim_names(self, node: g.Node) -> list[g.Name]:
@@ -438,7 +432,7 @@ class Evaluator:
             raise EvalError(f"over= takes a dimension name or a list [a, b], got {self.quote(node)}", node)
         for item in items:
             if self.scope.dim(item.name) is None:
-                raise EvalError(f"unknown dimension {item.name!r}{suggestion(item.name, self.scope.known_dims())}",
+                raise EvalError(f"unknown dimension {item.name!r}{did_you_mean(item.name, self.scope.known_dims())}",
                                 item)
         return items
 
@@ -504,7 +498,7 @@ class Evaluator:
         unknown = set(node.kwargs) - {"over", "where"}
         if unknown:
             key = sorted(unknown)[0]
-            raise EvalError(f"sum() has no argument {key!r}{suggestion(key, ['over', 'where'])}", node.kwargs[key])
+            raise EvalError(f"sum() has no argument {key!r}{did_you_mean(key, ['over', 'where'])}", node.kwargs[key])
         if len(node.args) != 1:
             raise EvalError("sum() takes one expression, like sum(x, over=host)", node)
         over = self.dim_names(node.kwargs["over"]) if "over" in node.kwargs else None
@@ -567,7 +561,7 @@ class Evaluator:
             dim = left.obj
             if right.obj not in dim.index:
                 labels = [str(x) for x in dim.labels[:2000].tolist()]
-                hint = suggestion(right.obj, labels)
+                hint = did_you_mean(right.obj, labels)
                 raise EvalError(f"{right.obj!r} is not a label of dimension {dim.name!r}{hint}", right_node)
             mask = np.asarray(dim.labels == right.obj)
             return Value("mask", mask if op == "==" else ~mask, dimensionless(), (dim,))

@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.dims import Dim, dims_text
-from opt_model.errors import SpecError
-from opt_model.spec.evaluate import suggestion
+from opt_model.errors import SpecError, did_you_mean
 from opt_model.spec.loader import Loc, SpecList, SpecMap
 from opt_model.spec.units import Unit, UnitError, factor, infinity_word, parse_quantity, unit_text
 
@@ -72,7 +71,7 @@ def _label_position(dim: Dim, key: Any, loc: Loc, what: str) -> int:
     position = dim.index.get_indexer(pd.Index([label]))[0]
     if position < 0:
         labels = [str(x) for x in dim.labels[:2000].tolist()]
-        raise loc.error(f"{what}: {label!r} is not a label of dimension {dim.name!r}{suggestion(label, labels)}")
+        raise loc.error(f"{what}: {label!r} is not a label of dimension {dim.name!r}{did_you_mean(label, labels)}")
     return int(position)
 
 

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from opt_model.dims import Dim
-from opt_model.errors import SpecError
+from opt_model.errors import SpecError, did_you_mean
 from opt_model.labeled import LabeledArray
 from opt_model.network import Network, flow_conservation
 from opt_model.spec.evaluate import Value, broadcast_values
@@ -166,9 +166,8 @@ def _nodes(builder: SpecBuilder, name: str, raw: SpecMap, edges: _Edges) -> list
     for k, (tail, head) in enumerate(zip(edges.tails, edges.heads)):
         for end in (tail, head):
             if end not in known:
-                from opt_model.spec.evaluate import suggestion
                 errors.append(edges.locs[k].error(f"network {name!r}: edge {edges.ids[k]} uses node {end!r}, which "
-                                                  f"is not in 'nodes'{suggestion(end, nodes)}"))
+                                                  f"is not in 'nodes'{did_you_mean(end, nodes)}"))
     if errors:
         raise SpecError.combine(errors[:5])
     return nodes

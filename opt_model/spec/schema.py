@@ -17,12 +17,11 @@ Example
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import Any
 
-from opt_model.errors import SpecError
+from opt_model.errors import SpecError, did_you_mean
 from opt_model.section_schemas import UNCERTAINTY_SCHEMA, VALIDATION_SCHEMA
 from opt_model.spec.loader import Loc, SpecList, SpecMap
 
@@ -484,8 +483,7 @@ def _check(value: Any, schema: dict[str, Any], path: tuple[Any, ...]) -> Iterato
         yield _Problem(path, f"{where} must be {schema['const']!r}, got {value!r}")
         return
     if "enum" in schema and value not in schema["enum"]:
-        close = difflib.get_close_matches(str(value), [str(v) for v in schema["enum"]], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(str(value), [str(v) for v in schema["enum"]])
         yield _Problem(path, f"{where} must be one of {', '.join(map(repr, schema['enum']))}, got {value!r}{hint}")
         return
     if "type" in schema and not _type_matches(value, schema["type"]):
@@ -536,8 +534,7 @@ def _check_object(value: dict[Any, Any], schema: dict[str, Any], path: tuple[Any
         if key in properties:
             yield from _check(item, properties[key], (*path, key))
         elif extra is False:
-            close = difflib.get_close_matches(str(key), list(properties), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; allowed keys: {', '.join(properties)}"
+            hint = did_you_mean(str(key), list(properties), f"; allowed keys: {', '.join(properties)}")
             yield _Problem(path, f"unknown key {key!r} in {where}{hint}", key)
         elif isinstance(extra, dict):
             yield from _check(item, extra, (*path, key))

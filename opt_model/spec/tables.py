@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.dims import Dim
-from opt_model.errors import SpecError
+from opt_model.errors import SpecError, did_you_mean
 from opt_model.spec.loader import Loc
 
 MAX_REPORTED = 5  # problems reported per CSV column
@@ -150,12 +150,10 @@ class CsvTables:
         return SpecError(message, self.display(relpath), line, self.column_of(relpath, frame, column, line))
 
     def require_columns(self, relpath: str, frame: pd.DataFrame, columns: Sequence[str], loc: Loc) -> None:
-        import difflib
         errors = []
         for column in columns:
             if column not in frame.columns:
-                close = difflib.get_close_matches(column, list(frame.columns), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else f"; its columns are {', '.join(frame.columns)}"
+                hint = did_you_mean(column, list(frame.columns), f"; its columns are {', '.join(frame.columns)}")
                 errors.append(loc.error(f"CSV file {relpath!r} has no column {column!r}{hint}"))
         if errors:
             raise SpecError.combine(errors)
@@ -226,12 +224,10 @@ class CsvTables:
         found = dim.index.get_indexer(pd.Index(series.astype(str)))
         bad = np.flatnonzero(found < 0)
         if bad.size:
-            import difflib
             errors = []
             for row in bad[:MAX_REPORTED]:
                 label = str(series.iloc[row])
-                close = difflib.get_close_matches(label, [str(x) for x in dim.labels[:5000].tolist()], n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(label, [str(x) for x in dim.labels[:5000].tolist()])
                 errors.append(self.cell_error(relpath, frame, int(row), column,
                                               f"{label!r} is not a label of dimension {dim.name!r}{hint}"))
             raise SpecError.combine(errors)
@@ -271,12 +267,10 @@ class CsvTables:
         found = column_dim.index.get_indexer(pd.Index(header))
         unknown = [c for c, k in zip(header, found) if k < 0]
         if unknown:
-            import difflib
             labels = [str(x) for x in column_dim.labels[:5000].tolist()]
             errors = []
             for column in unknown[:MAX_REPORTED]:
-                close = difflib.get_close_matches(column, labels, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(column, labels)
                 errors.append(SpecError(f"column {column!r} is not a label of dimension {column_dim.name!r}{hint}",
                                         self.display(relpath), 1, self.column_of(relpath, frame, column, 1)))
             raise SpecError.combine(errors)
