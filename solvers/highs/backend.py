@@ -22,6 +22,46 @@ from solvers.standard_form import ProblemClass, StandardForm
 from solvers.status import SolveStatus
 
 
+class _HighsResult(BackendResult):
+    """A result whose basis status arrays are converted from HiGHS's basis when first read.
+
+    Converting the basis of a million columns costs about 0.5 s (a Python object per status),
+    as much as the rest of the result; most solves never read it.
+    """
+
+    _basis: Any = None  # the HighsBasis (C++ vectors) not yet converted
+
+    @property
+    def col_basis(self) -> np.ndarray | None:
+        self._convert_basis()
+        return self.__dict__.get("_col_basis")
+
+    @col_basis.setter
+    def col_basis(self, value: np.ndarray | None) -> None:
+        self._convert_basis()  # a pending basis must not overwrite what is set now
+        self.__dict__["_col_basis"] = value
+
+    @property
+    def row_basis(self) -> np.ndarray | None:
+        self._convert_basis()
+        return self.__dict__.get("_row_basis")
+
+    @row_basis.setter
+    def row_basis(self, value: np.ndarray | None) -> None:
+        self._convert_basis()
+        self.__dict__["_row_basis"] = value
+
+    def _convert_basis(self) -> None:
+        basis = self.__dict__.pop("_basis", None)
+        if basis is not None:
+            self.__dict__["_col_basis"] = status_codes(basis.col_status)
+            self.__dict__["_row_basis"] = status_codes(basis.row_status)
+
+    def __getstate__(self) -> dict[str, Any]:  # pickles (worker processes, Dask) carry plain arrays
+        self._convert_basis()
+        return dict(self.__dict__)
+
+
 def collect_result(h: Any, solver: str, handoff: float, solve_time: float, *, constant: float,
                    is_mip: bool) -> BackendResult:
     """Read status, solution, duals and basis out of a solved ``Highs`` instance.
@@ -32,7 +72,7 @@ def collect_result(h: Any, solver: str, handoff: float, solve_time: float, *, co
     raw = h.getModelStatus()
     status = map_status(raw)
     info = h.getInfo()
-    result = BackendResult(status=status, solver=solver, solver_version=HighsBackend.version(),
+    result = _HighsResult(status=status, solver=solver, solver_version=HighsBackend.version(),
                            raw_status=raw.name, handoff_time_s=handoff, solve_time_s=solve_time)
     result.iterations = {
         "simplex": int(info.simplex_iteration_count), "ipm": int(info.ipm_iteration_count),
@@ -50,8 +90,7 @@ def collect_result(h: Any, solver: str, handoff: float, solve_time: float, *, co
             result.reduced_cost = np.asarray(solution.col_dual, dtype=np.float64)
         basis = h.getBasis()
         if basis.valid:
-            result.col_basis = status_codes(basis.col_status)
-            result.row_basis = status_codes(basis.row_status)
+            result.__dict__["_basis"] = basis  # converted on first use of col_basis / row_basis
     if is_mip:
         result.mip_bound = float(info.mip_dual_bound)
         result.mip_gap = float(info.mip_gap)
