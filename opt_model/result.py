@@ -17,6 +17,7 @@ from opt_model.expressions import ExpressionOps, LinearExpression, QuadraticExpr
 from opt_model.labeled import LabeledArray
 from opt_model.variables import Variable
 from solvers import BackendResult, SolveStatus
+from solvers.numbers import finite_or_none
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,21 +60,21 @@ class Result:
         """
         if not self.status.is_optimal:
             return None
-        return _finite_or_none(self.backend.objective)
+        return finite_or_none(self.backend.objective)
 
     @property
     def incumbent_objective(self) -> float | None:
         """The objective of the best feasible point found when a limit stopped the solve (else ``None``)."""
         if not self.status.is_limit or self.backend.x is None:
             return None
-        return _finite_or_none(self.backend.objective)
+        return finite_or_none(self.backend.objective)
 
     @property
     def best_bound(self) -> float | None:
         """The best proven bound on the optimum of a MIP stopped by a limit (else ``None``)."""
         if not self.status.is_limit:
             return None
-        return _finite_or_none(self.backend.mip_bound)
+        return finite_or_none(self.backend.mip_bound)
 
     @property
     def objective_unit(self) -> str:
@@ -328,17 +329,11 @@ class Result:
         if self.best_bound is not None:
             out["best_bound"] = self.best_bound
         if self.backend.mip_gap is not None:
-            out["mip_gap"] = _finite_or_none(self.backend.mip_gap)
-            out["mip_bound"] = _finite_or_none(self.backend.mip_bound)
+            out["mip_gap"] = finite_or_none(self.backend.mip_gap)
+            out["mip_bound"] = finite_or_none(self.backend.mip_bound)
         if include_values and self.has_solution:
             out["variables"] = self.variable_values()
         return out
-
-
-def _finite_or_none(value: float | None) -> float | None:
-    if value is None or not np.isfinite(value):
-        return None
-    return float(value)
 
 
 def _shaped(values: np.ndarray, dims: tuple[Any, ...], name: str) -> Any:

@@ -38,6 +38,7 @@ import scipy.sparse as sp
 from solvers.backend import Backend, SolveOptions
 from solvers.errors import ModelError, SolverError, SolverNotAvailableError, UnsupportedProblemError
 from solvers.names import NameMap
+from solvers.numbers import finite_or_none
 from solvers.result import BackendResult
 from solvers.standard_form import Integrality, ProblemClass, Sense, StandardForm
 from solvers.status import SolveStatus
@@ -613,9 +614,9 @@ def _solve_legacy(model: Any, spec: PyomoSolver, options: SolveOptions, want_dua
     outcome = _Outcome(status, raw)
     problem = results.problem
     minimize = model.obj.sense == pyo.minimize
-    lower, upper = _finite(problem.lower_bound), _finite(problem.upper_bound)
+    lower, upper = finite_or_none(problem.lower_bound), finite_or_none(problem.upper_bound)
     outcome.bound, outcome.incumbent = (lower, upper) if minimize else (upper, lower)
-    outcome.solver_time = _finite(getattr(results.solver, "time", None))
+    outcome.solver_time = finite_or_none(getattr(results.solver, "time", None))
     if len(results.solution) and status in _HAS_SOLUTION:
         model.solutions.load_from(results)
         outcome.x = {id(var): var.value for var in model.x.values() if var.value is not None}
@@ -650,12 +651,6 @@ def _glpk_status_from_log(log: str, status: SolveStatus, raw: str) -> tuple[Solv
     return status, raw
 
 
-def _finite(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _solve_contrib(model: Any, spec: PyomoSolver, options: SolveOptions, want_duals: bool) -> _Outcome:
@@ -700,10 +695,10 @@ def _solve_contrib(model: Any, spec: PyomoSolver, options: SolveOptions, want_du
     if status is SolveStatus.ERROR:
         log = str(getattr(results, "solver_log", "") or "").strip().splitlines()
         outcome.message = f"{spec.factory} stopped with {outcome.raw}: " + " / ".join(log[-3:])
-    outcome.bound = _finite(results.objective_bound)
-    outcome.incumbent = _finite(results.incumbent_objective)
+    outcome.bound = finite_or_none(results.objective_bound)
+    outcome.incumbent = finite_or_none(results.incumbent_objective)
     timing = results.timing_info
-    outcome.solver_time = _finite(timing.get("solver_wall_time")) if hasattr(timing, "get") else None
+    outcome.solver_time = finite_or_none(timing.get("solver_wall_time")) if hasattr(timing, "get") else None
     feasible = results.solution_status in (ContribSolutionStatus.feasible, ContribSolutionStatus.optimal)
     if feasible and status in _HAS_SOLUTION:
         loader = results.solution_loader

@@ -38,6 +38,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from solvers.numbers import finite_or_none
+
 DEFAULT_OBJECTIVE_THRESHOLD = 0.05
 DEFAULT_ALLOCATION_THRESHOLD = 0.10
 
@@ -57,11 +59,6 @@ class Snapshot:
     taken_at: float = field(default_factory=time.time)
 
 
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def take_snapshot(model: Any, name: str | None = None, solver: str | None = None,
@@ -69,7 +66,7 @@ def take_snapshot(model: Any, name: str | None = None, solver: str | None = None
                   binding_tolerance: float = 1e-6) -> Snapshot:
     """Solve ``model`` and record status, objective, binding resources and allocation."""
     result = model.solve(solver, options=dict(options or {}))
-    snapshot = Snapshot(name or model.name, result.status.value, _finite(result.objective), [], {},
+    snapshot = Snapshot(name or model.name, result.status.value, finite_or_none(result.objective), [], {},
                         data=dict(data or {}), solver=result.solver)
     if not result.has_solution:
         return snapshot

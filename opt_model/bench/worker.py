@@ -45,6 +45,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from solvers.numbers import finite_or_none
+
 if __name__ == "__main__":  # run by path: make the project importable, and not this folder
     _HERE = str(Path(__file__).resolve().parent)
     sys.path[:] = [entry for entry in sys.path if entry and str(Path(entry).resolve()) != _HERE]
@@ -60,11 +62,6 @@ PROTOCOL_VERSION = 1
 # one job
 # ---------------------------------------------------------------------------------------
 
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def _residuals(form: Any, result: Any) -> tuple[float | None, float | None]:
@@ -226,9 +223,10 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
         record.update(
             status=result.status.value, solver_status=result.raw_status or result.status.value,
             solver_name=result.solver, solver_version=result.solver_version,
-            objective=_finite(result.objective), best_bound=_finite(result.mip_bound), gap=_finite(result.mip_gap),
-            handoff_time_s=_finite(result.handoff_time_s), solve_time_s=_finite(result.solve_time_s),
-            solver_time_s=_finite(result.extra.get("solver_time_s", result.solve_time_s)),
+            objective=finite_or_none(result.objective), best_bound=finite_or_none(result.mip_bound),
+            gap=finite_or_none(result.mip_gap),
+            handoff_time_s=finite_or_none(result.handoff_time_s), solve_time_s=finite_or_none(result.solve_time_s),
+            solver_time_s=finite_or_none(result.extra.get("solver_time_s", result.solve_time_s)),
             iterations=iterations, primal_residual=primal, dual_residual=dual,
             message=result.message or "")
     except MemoryError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from opt_model.formatting import (
     to_csv,
     to_json,
 )
+from solvers.numbers import finite_or_none
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -145,14 +145,14 @@ def _solve_file(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
     result, form = solve_file(path, args.solver or "auto", _options(args))  # HiGHS solves it as it reads it
     payload: dict[str, Any] = {
         "model": form.name, "status": result.status.value,
-        "objective": _finite(result.objective) if result.status.is_optimal else None,
+        "objective": finite_or_none(result.objective) if result.status.is_optimal else None,
         "solver": result.solver, "solver_version": result.solver_version, "solve_time_s": result.solve_time_s,
         "rows": form.num_rows, "columns": form.num_cols, "nonzeros": form.num_nonzeros,
     }
-    if result.status.is_limit and result.x is not None and _finite(result.objective) is not None:
-        payload["incumbent_objective"] = _finite(result.objective)
-    if result.status.is_limit and result.mip_bound is not None and _finite(result.mip_bound) is not None:
-        payload["best_bound"] = _finite(result.mip_bound)
+    if result.status.is_limit and result.x is not None and finite_or_none(result.objective) is not None:
+        payload["incumbent_objective"] = finite_or_none(result.objective)
+    if result.status.is_limit and result.mip_bound is not None and finite_or_none(result.mip_bound) is not None:
+        payload["best_bound"] = finite_or_none(result.mip_bound)
     if result.mip_gap is not None:
         payload["mip_gap"] = result.mip_gap
     rows: list[dict[str, Any]] = []
@@ -163,9 +163,6 @@ def _solve_file(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
     return payload, rows
 
 
-def _finite(value: float | None) -> float | None:
-    """``value`` when it is a finite number, else ``None`` (JSON null, '-' in tables)."""
-    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _solve_spec(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -10,13 +10,13 @@ binding resources, allocation) is stored as the monitoring baseline, so
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from opt_model.lifecycle.context import Context
 from opt_model.lifecycle.runs import ProblemFile, default_solver, problem_file, run_isolated
 from opt_model.result import Result
+from solvers.numbers import finite_or_none
 
 DEFAULT_TOLERANCE = 1e-6
 """Relative agreement of two objectives, as the benchmark runner checks them."""
@@ -109,11 +109,6 @@ def relative_difference(value: float, reference: float) -> float:
     return abs(value - reference) / max(1.0, abs(reference))
 
 
-def _finite(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return number if math.isfinite(number) else None
 
 
 def store_monitor_baseline(ctx: Context, model: Any) -> bool:
@@ -150,20 +145,20 @@ def run_baseline(ctx: Context) -> Baseline:
         description=str(document.get("description") or "").strip() if isinstance(document, dict) else "",
         problem_class=base_form.problem_class.value, rows=base_form.num_rows, columns=base_form.num_cols,
         nonzeros=base_form.num_nonzeros, integers=base_form.num_integers, solver=solver,
-        status=result.status.value, objective=_finite(result.objective),
+        status=result.status.value, objective=finite_or_none(result.objective),
         objective_unit=plain_unit(str(model.metadata.get("objective_unit") or "")), sense=form.sense.value,
         solve_time_s=sum(stage.solve_time_s for stage in getattr(result, "stages", [])) or result.solve_time_s,
         tolerance=agreement_tolerance(form.is_mip, options, expected), db=str(ctx.db), monitor_name=ctx.name,
         result=result)
     for stage in getattr(result, "stages", []):
         baseline.stages.append({"name": stage.name, "sense": stage.sense, "status": stage.status.value,
-                                "objective": _finite(stage.objective), "held_at": stage.bound,
+                                "objective": finite_or_none(stage.objective), "held_at": stage.bound,
                                 "solve_time_s": stage.solve_time_s})
     if lexicographic:
         baseline.notes.append(f"{len(baseline.stages)} objectives by priority: each level is held within its "
                               "tolerance while the next is optimised; the objective is the last level's")
     baseline.expected_status = expected.get("status")
-    baseline.expected_objective = _finite(expected.get("objective"))
+    baseline.expected_objective = finite_or_none(expected.get("objective"))
     if baseline.expected_objective is not None and baseline.objective is not None:
         baseline.matches_expected = relative_difference(baseline.objective, baseline.expected_objective) \
             <= baseline.tolerance
@@ -186,10 +181,10 @@ def run_baseline(ctx: Context) -> Baseline:
                                   "(the benchmark runner solves a spec through its first objective only)")
         row = run_isolated(problem, [solver], options, db=ctx.db, time_limit=ctx.time_limit(), jobs=1,
                            progress=False)[0][0]
-        baseline.wall_time_s = _finite(row.get("wall_time_s"))
-        baseline.peak_memory_mb = _finite(row.get("peak_memory_mb"))
+        baseline.wall_time_s = finite_or_none(row.get("wall_time_s"))
+        baseline.peak_memory_mb = finite_or_none(row.get("peak_memory_mb"))
         baseline.isolated_status = row.get("status")
-        baseline.isolated_objective = _finite(row.get("objective"))
+        baseline.isolated_objective = finite_or_none(row.get("objective"))
         if row.get("status") not in (None, baseline.status):
             baseline.notes.append(f"the isolated run ended {row.get('status')}: {row.get('message') or ''}".strip())
     if baseline.optimal:

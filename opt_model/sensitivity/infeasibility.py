@@ -20,6 +20,7 @@ from opt_model.errors import ModelError
 from opt_model.formatting import Readable
 from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
 from solvers import SolveStatus
+from solvers.numbers import finite_or_none
 
 
 @dataclass
@@ -117,7 +118,7 @@ class InfeasibilityReport(Readable):
             return {"penalty": item.penalty, "groups": item.groups, "text": item.describe(),
                     "changes": [vars(change) for change in item.changes]}
         return {"feasible": self.feasible, "status": self.status, "irreducible": self.irreducible,
-                "iis": [vars(entry) | {"lower": _json_number(entry.lower), "upper": _json_number(entry.upper)}
+                "iis": [vars(entry) | {"lower": finite_or_none(entry.lower), "upper": finite_or_none(entry.upper)}
                         for entry in self.iis],
                 "relaxation": fix(self.relaxation), "alternatives": [fix(a) for a in self.alternatives],
                 "relaxable": self.relaxable, "messages": self.messages()}
@@ -126,8 +127,6 @@ class InfeasibilityReport(Readable):
         return "\n".join(self.messages())
 
 
-def _json_number(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
 
 
 _BOUND = {"lower": "lower", "upper": "upper", "boxed": "both", "free": "none", "none": "none", "dropped": "none"}
