@@ -172,7 +172,8 @@ def available_backends() -> list[str]:
     return names
 
 
-def _split(spec: str) -> tuple[str, str | None]:
+def split_backend(spec: str) -> tuple[str, str | None]:
+    """``"cvxpy:CLARABEL"`` -> ``("cvxpy", "CLARABEL")``; ``"HiGHS"`` -> ``("highs", None)``."""
     name, _, variant = spec.partition(":")
     return name.lower(), variant or None
 
@@ -187,7 +188,7 @@ def choose_backend(problem_class: ProblemClass) -> Backend:
     'highs'
     """
     for spec in AUTO_ORDER:
-        name, variant = _split(spec)
+        name, variant = split_backend(spec)
         try:
             cls = backend_class(name)
             if not cls.is_available():
@@ -232,7 +233,7 @@ def capable_backends(problem_class: ProblemClass, installed_only: bool = False) 
     installed: list[str] = []
     others: list[str] = []
     for spec in dict.fromkeys(candidates):
-        name, variant = _split(spec)
+        name, variant = split_backend(spec)
         try:
             cls = backend_class(name)
         except ImportError:
@@ -291,7 +292,7 @@ def session_backend(problem_class: ProblemClass, *, ranging: bool = False) -> Ba
     'highs'
     """
     for spec in AUTO_ORDER:  # usually the first preference decides: import no other backend (cvxpy takes seconds)
-        name, variant = _split(spec)
+        name, variant = split_backend(spec)
         try:
             cls = backend_class(name)
         except ImportError:
@@ -306,13 +307,13 @@ def session_backend(problem_class: ProblemClass, *, ranging: bool = False) -> Ba
     able = capable_backends(problem_class, installed_only=True)
     candidates: list[tuple[bool, int, str]] = []
     for spec in able:
-        cls = backend_class(_split(spec)[0])
+        cls = backend_class(split_backend(spec)[0])
         if ranging and not cls.gives_ranging:
             continue
         candidates.append((not cls.warm_start, len(candidates), spec))
     if not candidates:
         others = [spec for spec in capable_backends(problem_class)
-                  if not ranging or backend_class(_split(spec)[0]).gives_ranging]
+                  if not ranging or backend_class(split_backend(spec)[0]).gives_ranging]
         hint = f"install one of: {', '.join(others)}" if others else "no registered solver can"
         need = "with ranging " if ranging else ""
         raise UnsupportedProblemError(

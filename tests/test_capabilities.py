@@ -18,13 +18,13 @@ from solvers import (
     choose_backend,
     solve,
 )
-from solvers.backend import _split
+from solvers.backend import split_backend
 
 INF = np.inf
 
 
 def _installed(spec: str) -> bool:
-    name, variant = _split(spec)
+    name, variant = split_backend(spec)
     try:
         cls = backend_class(name)
     except ImportError:
@@ -104,7 +104,7 @@ def test_auto_picks_the_preferred_installed_backend(problem_class: ProblemClass,
 
 def test_auto_order_entries_name_real_backends() -> None:
     for spec in AUTO_ORDER:
-        name, variant = _split(spec)
+        name, variant = split_backend(spec)
         cls = backend_class(name)
         assert variant is None or variant in cls.variants, spec
 
