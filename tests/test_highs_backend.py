@@ -113,7 +113,7 @@ def test_file_errors(tmp_path: Path) -> None:
         solvers.read_file(tmp_path / "missing.mps")
     bad = tmp_path / "bad.mps"
     bad.write_text("this is not an MPS file\nROWS\n garbage garbage garbage\n")
-    with pytest.raises(solvers.InputFileError, match="unknown section .this.|could not read"):
+    with pytest.raises(solvers.InputFileError, match=r"unknown section .this.|could not read"):
         solvers.read_file(bad)
     with pytest.raises(solvers.InputFileError, match="unknown model file type"):
         solvers.write_file(_wyndor_form(), tmp_path / "model.txt")
