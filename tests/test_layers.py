@@ -266,3 +266,21 @@ def test_section_schemas_name_what_the_analyses_accept() -> None:
         parameters_from_spec([{**entry, "variable": "y"} if kind.startswith("coef") else entry])
     with pytest.raises(SpecError, match="target must be one of"):
         parameters_from_spec([{"target": "budget", "of": "x", "distribution": "relative", "percent": 10}])
+
+
+@pytest.mark.parametrize(("module", "planted", "finds"), [
+    ("solvers.backend", "def f():\n    from opt_model.model import Model\n", "upward"),
+    ("opt_model.spec.schema", "if TYPE_CHECKING:\n    from opt_model.sensitivity.report import SensitivityReport\n",
+     "upward"),
+    ("opt_model.sensitivity.engine", "def f():\n    import opt_model.cli.output\n", "upward"),
+    ("opt_model.compiler", "def f():\n    from opt_model.model import Model\n", "cycle"),
+])
+def test_the_checks_catch_a_planted_violation(module: str, planted: str, finds: str) -> None:
+    """Each check fails on a violation planted in a module's text (the files on disk are not touched)."""
+    path = module_files()[module]
+    text = path.read_text() + "\nfrom typing import TYPE_CHECKING\n" + planted
+    edges = all_edges({module: text})
+    if finds == "upward":
+        assert any(line.startswith(module + ":") for line in upward(edges))
+    else:
+        assert any(module in component for component in cycles(edges))
