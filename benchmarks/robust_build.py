@@ -6,7 +6,8 @@ form (what ``Model.solve`` does before handing arrays to a solver).  The budget
 counterpart (Bertsimas & Sim) is then built on top of it, from the declared
 uncertainty (every usage coefficient +-20 %, independent; capacities +-5 %):
 resolving the uncertainty to intervals plus assembling the extra columns and
-rows.  Medians of ``--repeats`` runs; the last lines print the ratio, which the
+rows; also with only the memory usage uncertain (a third of the coefficients).
+Medians of ``--repeats`` runs; the last lines print the ratio, which the
 issue asks to be at most 3, and the scenario approach with ``--scenarios``
 scenarios: its build and solve time on an allocation whose every usage
 coefficient is uncertain (each scenario copies the uncertain rows).
@@ -29,10 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from allocation import RESOURCES, build_opt_model, make_data
 
 
-def _parameters() -> list:  # type: ignore[type-arg]
+def _parameters(resources: tuple[str, ...] = RESOURCES) -> list:  # type: ignore[type-arg]
+    """Usage coefficients of ``resources`` +-20 % (each on its own), every capacity +-5 %."""
     from opt_model.sensitivity.uncertainty import Uncertain, capacity, coefficient, relative
 
-    params = [Uncertain(coefficient(name, "x"), relative(20)) for name in RESOURCES]
+    params = [Uncertain(coefficient(name, "x"), relative(20)) for name in resources]
     params += [Uncertain(capacity(name), relative(5)) for name in RESOURCES]
     return params
 
@@ -47,7 +49,7 @@ def measure_builds(n_tasks: int, n_machines: int, repeats: int, gamma: float) ->
     from opt_model.sensitivity.problem import AnalysisModel
 
     data = make_data(n_tasks, n_machines, seed=0)
-    nominal_times, robust_times, box_times = [], [], []
+    nominal_times, robust_times, box_times, memory_times = [], [], [], []
     sizes: dict[str, float] = {}
     for _ in range(repeats):
         start = time.perf_counter()
@@ -63,11 +65,17 @@ def measure_builds(n_tasks: int, n_machines: int, repeats: int, gamma: float) ->
         start = time.perf_counter()
         counterpart(RowUncertainty.build(analysis, params), "box")
         box_times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        memory_only = counterpart(RowUncertainty.build(analysis, _parameters(("memory",))), "budget", gamma)
+        memory_times.append(time.perf_counter() - start)
         form = compiled.form
         sizes = {"rows": form.num_rows, "cols": form.num_cols, "nnz": form.num_nonzeros,
                  "robust_rows": robust.form.num_rows, "robust_cols": robust.form.num_cols,
-                 "robust_nnz": robust.form.num_nonzeros, "uncertain": uncertainty.coef_row.size}
-    return {"nominal": _median(nominal_times), "budget": _median(robust_times), "box": _median(box_times), **sizes}
+                 "robust_nnz": robust.form.num_nonzeros, "uncertain": uncertainty.coef_row.size,
+                 "memory_rows": memory_only.form.num_rows, "memory_cols": memory_only.form.num_cols,
+                 "memory_nnz": memory_only.form.num_nonzeros}
+    return {"nominal": _median(nominal_times), "budget": _median(robust_times), "box": _median(box_times),
+            "memory": _median(memory_times), **sizes}
 
 
 def measure_scenarios(n_tasks: int, n_machines: int, scenarios: int) -> dict[str, float]:
@@ -116,6 +124,9 @@ def main() -> None:
     print(f"{f'budget counterpart, Gamma={args.gamma:g}':<40} {builds['budget']:9.4f}  "
           f"{builds['budget'] / builds['nominal']:6.2f}  {builds['robust_rows']:.0f} x {builds['robust_cols']:.0f}, "
           f"{builds['robust_nnz']:.0f} nonzeros")
+    print(f"{'budget, memory usage only uncertain':<40} {builds['memory']:9.4f}  "
+          f"{builds['memory'] / builds['nominal']:6.2f}  {builds['memory_rows']:.0f} x {builds['memory_cols']:.0f}, "
+          f"{builds['memory_nnz']:.0f} nonzeros")
     s_tasks, s_machines = (int(part) for part in args.scenario_size.split("x"))
     scen = measure_scenarios(s_tasks, s_machines, args.scenarios)
     print(f"scenario approach, {args.scenarios} scenarios on {s_tasks}x{s_machines} (every usage coefficient and "
@@ -123,7 +134,8 @@ def main() -> None:
           f"(nominal solve {scen['nominal_solve']:.3f} s), {scen['rows']:.0f} rows, {scen['nnz']:.0f} nonzeros, "
           f"{scen['status']}, objective {scen['objective']:.6g} (nominal {scen['nominal_objective']:.6g}); "
           f"d={scen['decisions']:.0f}, guaranteed eps={scen['eps']:.4g} at beta=1e-3")
-    print(f"budget build / nominal build = {builds['budget'] / builds['nominal']:.2f} (target <= 3)")
+    print(f"budget build / nominal build = {builds['budget'] / builds['nominal']:.2f} with every usage coefficient "
+          f"uncertain, {builds['memory'] / builds['nominal']:.2f} with memory usage only (target <= 3)")
 
 
 if __name__ == "__main__":
