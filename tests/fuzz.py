@@ -405,7 +405,10 @@ def file_cases(rng: random.Random, count: int) -> Iterator[Case]:
         k = rng.choice(body) if body else 0
         fields = lines[k].split() if body else []
         if op == "number" and fields:
-            numbers = [i for i, f in enumerate(fields) if re.fullmatch(r"[-+]?[\d.]+(?:[eE][-+]?\d+)?", f)]
+            section = _section_of(lines, k)
+            positions = {"COLUMNS": [2, 4], "RHS": [2, 4], "RANGES": [2, 4], "BOUNDS": [3]}.get(section, [])
+            numbers = [i for i in positions if i < len(fields) and "MARKER" not in lines[k]
+                       and re.fullmatch(r"[-+]?[\d.]+(?:[eE][-+]?\d+)?", fields[i])]
             if numbers:
                 i = rng.choice(numbers)
                 fields[i], malformed = _number_token(rng)

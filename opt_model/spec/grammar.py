@@ -24,8 +24,8 @@ quantity by a name, parenthesise it: ``(2 h) / duration``.  Every node keeps
 the character offsets of its source text so that errors can point at it.
 
 Limits (``docs/limits.md``): an expression has at most :data:`MAX_LENGTH`
-characters and nests parentheses, calls, signs and exponents at most
-:data:`MAX_DEPTH` levels deep; a flat sum or product of any length is fine
+characters, nests parentheses at most :data:`MAX_DEPTH` levels deep, and
+parentheses, calls, signs and exponents together at most twice that; a flat sum or product of any length is fine
 (it is parsed and evaluated in a loop).  Deeper input is a :class:`ParseError`
 at the offending character, never a ``RecursionError``: parsing runs under
 :func:`recursion_room`, which makes room for the nesting it allows.
@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 MAX_DEPTH = 1000
-"""Deepest nesting of parentheses, calls, signs and exponents in one expression."""
+"""Deepest nesting of parentheses in one expression (calls, signs and exponents add up to twice that)."""
 MAX_LENGTH = 1_000_000
 """Longest expression, in characters."""
 FRAMES_PER_LEVEL = 16
@@ -185,7 +185,7 @@ _room_saved = 0
 
 
 @contextmanager
-def recursion_room(levels: int = MAX_DEPTH) -> Iterator[None]:
+def recursion_room(levels: int = 2 * MAX_DEPTH) -> Iterator[None]:
     """Run a block with room for ``levels`` nesting levels of recursion (thread-safe).
 
     The interpreter's recursion limit is raised while any thread is inside
@@ -227,13 +227,18 @@ class _Parser:
         self.tokens = tokenize(text)
         self.index = 0
         self.depth = 0
+        self.parens = 0
 
-    def enter(self, token: Token) -> None:
-        """One nesting level deeper (at ``token``); refuses more than :data:`MAX_DEPTH`."""
+    def enter(self, token: Token, paren: bool = False) -> None:
+        """One nesting level deeper (at ``token``); refuses past :data:`MAX_DEPTH` parentheses."""
         self.depth += 1
-        if self.depth > MAX_DEPTH:
+        self.parens += paren
+        if self.parens > MAX_DEPTH:
+            raise ParseError(f"the expression nests parentheses more than {MAX_DEPTH} levels deep; split it into "
+                             "named expressions", token.start)
+        if self.depth > 2 * MAX_DEPTH:
             raise ParseError(f"the expression nests parentheses, calls, signs or exponents more than "
-                             f"{MAX_DEPTH} levels deep; split it into named expressions", token.start)
+                             f"{2 * MAX_DEPTH} levels deep; split it into named expressions", token.start)
 
     @property
     def token(self) -> Token:
@@ -399,9 +404,10 @@ class _Parser:
                 return self.call(name)
             return name
         if self.at("("):
-            self.enter(self.advance())
+            self.enter(self.advance(), paren=True)
             node = self.condition()
             self.depth -= 1
+            self.parens -= 1
             end = self.expect(")", "to close the parenthesis").end
             node.start, node.end = token.start, end  # parentheses belong to the node's text
             return node
@@ -474,7 +480,7 @@ def parse(text: str) -> Node:
     ...     parse("(" * 1001 + "x" + ")" * 1001)
     ... except ParseError as error:
     ...     print(error.offset, error.message[:60])
-    1000 the expression nests parentheses, calls, signs or exponent
+    1000 the expression nests parentheses more than 1000 levels deep
     """
     with recursion_room():
         return _Parser(text).parse()
