@@ -96,7 +96,10 @@ def test_lifecycle_runs_on_every_spec(runs: dict[str, Run], spec: Path) -> None:
     run = runs[spec.stem]
     payload, out = run.payload, run.out
     assert payload is not None, run.stderr[-2000:]
-    assert run.code == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    # exit 1 only when the spec's own validation thresholds fail (robust_placement's nominal plan is not robust)
+    validation = payload.get("validation") or {}
+    failed_by_spec = bool(validation.get("thresholds")) and validation.get("passed") is False
+    assert run.code == (1 if failed_by_spec else 0), run.stdout[-2000:] + run.stderr[-2000:]
     assert "opt-model lifecycle [5/5] validation" in run.stderr  # a progress line per phase
     assert [row["phase"] for row in payload["summary"]] == ["Baseline", "Analysis", "Strategy", "Implementation",
                                                             "Validation and monitoring"]

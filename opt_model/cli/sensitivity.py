@@ -304,9 +304,11 @@ def run_robustness(args: argparse.Namespace) -> int:
         shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
         if args.global_method == "sobol":
             global_result = sobol(scenario_model, shared, base_samples=args.samples, seed=args.seed, jobs=args.jobs,
+                                  plan_builder=resolve_plan,
                                   scheduler=args.scheduler, progress=not args.no_progress)
         else:
             global_result = morris(scenario_model, shared, trajectories=args.samples, seed=args.seed, jobs=args.jobs,
+                                   plan_builder=resolve_plan,
                                    scheduler=args.scheduler, progress=not args.no_progress)
         payload["global"] = global_result.to_dict()
     if args.plot:
@@ -316,7 +318,7 @@ def run_robustness(args: argparse.Namespace) -> int:
         directory.mkdir(parents=True, exist_ok=True)
         plot_objective_distribution(report, directory / "objective_distribution.png")
         shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
-        plot_tornado(tornado(scenario_model, shared), directory / "tornado.png")
+        plot_tornado(tornado(scenario_model, shared, plan_builder=resolve_plan), directory / "tornado.png")
     if args.format == "json":
         text = to_json(payload)
     else:
