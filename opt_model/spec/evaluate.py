@@ -625,7 +625,7 @@ _NUMERIC_ATOMS: dict[str, Callable[[np.ndarray], Any]] = {
 }
 
 
-MAX_UNIT_POWER = 64
+MAX_UNIT_POWER = 16
 """Largest exponent (in size) of a quantity with a unit."""
 MAX_ENTRIES = 50_000_000
 """Most entries of one value over several dims (a broadcast product of dims)."""

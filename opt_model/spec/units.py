@@ -240,8 +240,14 @@ def describe_dimension(unit: Unit) -> str:
 
 
 def reduce_unit(unit: Unit, preferred: list[Unit]) -> tuple[Unit, float]:
-    """A simpler equivalent of ``unit`` and the factor to it (``USD/kWh * Wh`` is ``0.001 USD``)."""
-    quantity = registry().Quantity(1.0, unit).to_reduced_units()
+    """A simpler equivalent of ``unit`` and the factor to it (``USD/kWh * Wh`` is ``0.001 USD``).
+
+    A unit whose conversion factor is past float range (``Mbit^64``) is kept as it is.
+    """
+    try:
+        quantity = registry().Quantity(1.0, unit).to_reduced_units()
+    except (OverflowError, ZeroDivisionError):
+        return unit, 1.0
     reduced, multiplier = quantity.units, float(quantity.magnitude)
     if len(reduced._units) <= 1:
         return reduced, multiplier
