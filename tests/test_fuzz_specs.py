@@ -33,7 +33,7 @@ from tests.fuzz import BAD_OUTCOMES, run_cases, spec_cases
 HYPOTHESIS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-class Hang(Exception):
+class HangError(Exception):
     pass
 
 
@@ -41,7 +41,7 @@ class Hang(Exception):
 def time_guard(seconds: int = 20) -> Iterator[None]:
     """Fail an example that runs past ``seconds`` (SIGALRM; pytest runs tests in the main thread)."""
     def alarm(signum: int, frame: Any) -> None:
-        raise Hang(f"no answer within {seconds} s")
+        raise HangError(f"no answer within {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, alarm)
     signal.alarm(seconds)
