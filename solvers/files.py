@@ -105,8 +105,21 @@ _FREE_BOUNDS = {"FR", "MI", "PL", "BV"}
 _SEMI_BOUNDS = {"SC": "semi-continuous", "SI": "semi-integer"}
 
 
+def _read_at_most(handle: Any, limit: int, chunk: int = 1 << 20) -> bytes:
+    """Up to ``limit`` bytes, read in chunks: ``read(limit)`` would reserve the whole buffer up front."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        part = handle.read(min(chunk, limit - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
+
+
 def check_model_file(path: str | Path) -> None:
-    """Refuse a malformed or unsupported MPS/LP file with ``file:line`` (see the module docstring).
+    r"""Refuse a malformed or unsupported MPS/LP file with ``file:line`` (see the module docstring).
 
     Raises :class:`~solvers.errors.InputFileError`; a missing file is left to the reader.
 
@@ -118,8 +131,8 @@ def check_model_file(path: str | Path) -> None:
     >>> try:
     ...     check_model_file(bad)
     ... except InputFileError as error:
-    ...     print(str(error).split(": ", 1)[1])
-    line 5: 'abc' is not a number (the value of row 'c1' in column 'x')
+    ...     print(str(error).rsplit("bad.mps:", 1)[1])
+    5: 'abc' is not a number (the value of row 'c1' in column 'x')
     """
     file = Path(path)
     if not file.is_file():
@@ -130,7 +143,7 @@ def check_model_file(path: str | Path) -> None:
             raise InputFileError(f"{file}: the file is larger than {MAX_MODEL_FILE_BYTES // 2 ** 30} GiB")
         opener = gzip.open if name.endswith(".gz") else open
         with opener(file, "rb") as handle:
-            raw = handle.read(MAX_MODEL_FILE_BYTES + 1)
+            raw = _read_at_most(handle, MAX_MODEL_FILE_BYTES + 1)
     except (OSError, EOFError) as error:
         raise InputFileError(f"{file}: cannot read it: {error}") from None
     if len(raw) > MAX_MODEL_FILE_BYTES:
