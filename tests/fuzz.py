@@ -579,9 +579,13 @@ class Report:
 
 def run_cases(cases: Iterator[Case], timeout: float = 20.0, memory_bytes: int = 3 * 2 ** 30,
               report: Report | None = None, progress: bool = False) -> Report:
-    """Run ``cases`` in a forked worker process, killed and restarted when a case passes ``timeout``."""
+    """Run ``cases`` in a worker process, killed and restarted when a case passes ``timeout``.
+
+    The worker comes from a fork server, not a fork of this process: a process that has already run
+    HiGHS (the test suite) holds its thread pool, and a plain fork of it can deadlock in the next solve.
+    """
     report = report or Report()
-    context = mp.get_context("fork")
+    context = mp.get_context("forkserver")
     worker: Any = None
     parent: Any = None
     started = time.monotonic()

@@ -479,7 +479,7 @@ def parse(text: str) -> Node:
     >>> try:
     ...     parse("(" * 1001 + "x" + ")" * 1001)
     ... except ParseError as error:
-    ...     print(error.offset, error.message[:60])
+    ...     print(error.offset, error.message.split(";")[0])
     1000 the expression nests parentheses more than 1000 levels deep
     """
     with recursion_room():
