@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from opt_model.cli.output import FORMATS, emit
+from opt_model.cli.sensitivity import parse_thresholds
 from opt_model.errors import InputFileError, SpecError
 from opt_model.formatting import to_csv, to_json
 
@@ -68,19 +69,6 @@ def _levels(text: str | None) -> list[float] | None:
     return values
 
 
-def _thresholds(items: list[str]) -> dict[str, float]:
-    thresholds: dict[str, float] = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        try:
-            thresholds[key.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise InputFileError(f"--threshold {item!r}: expected NAME=NUMBER, e.g. min_feasible_probability=0.95")
-    return thresholds
-
-
 def run_robustify(args: argparse.Namespace) -> int:
     from opt_model.robust.loop import robustify
     from opt_model.spec import load_spec
@@ -103,7 +91,7 @@ def run_robustify(args: argparse.Namespace) -> int:
     model = load_spec(path)
     if not model.metadata.get("spec") or not getattr(model.metadata["spec"], "document", {}).get("uncertainty"):
         raise SpecError(f"{path}: no uncertainty: section; declare what is uncertain (see docs/robust.md)")
-    report = robustify(model, method=args.method, target=args.target, thresholds=_thresholds(args.threshold),
+    report = robustify(model, method=args.method, target=args.target, thresholds=parse_thresholds(args.threshold),
                        levels=_levels(args.levels), scenarios=args.scenarios, seed=args.seed, beta=args.beta,
                        refine=args.refine, saa_scenarios=args.saa_scenarios,
                        strict=args.strict, first_stage=args.first_stage, solver=args.solver,

@@ -162,7 +162,18 @@ def _thresholds(model: Any, options: list[str]) -> dict[str, float]:
         if not isinstance(section, dict):
             raise SpecError("validation: expected a mapping of threshold names to numbers")
         thresholds.update(section)
-    for item in options:
+    thresholds.update(parse_thresholds(options))
+    return thresholds
+
+
+def parse_thresholds(items: list[str]) -> dict[str, float]:
+    """``--threshold NAME=NUMBER`` options as a mapping.
+
+    >>> parse_thresholds(["min_feasible_probability=0.95"])
+    {'min_feasible_probability': 0.95}
+    """
+    thresholds: dict[str, float] = {}
+    for item in items:
         key, sep, value = item.partition("=")
         try:
             thresholds[key.strip()] = float(value)
