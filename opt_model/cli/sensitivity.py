@@ -300,10 +300,8 @@ def run_robustness(args: argparse.Namespace) -> int:
     analysis = _load(args.file)
     params = _parameters(analysis, args, path)
     thresholds = _thresholds(analysis.model, args.threshold)
-    from opt_model.robust.targets import resolve_plan  # block coefficient targets (every coefficient of x in a row)
     report = robustness(analysis, params, scenarios=args.scenarios, seed=args.seed, jobs=args.jobs,
-                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage,
-                        plan_builder=resolve_plan)
+                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage)
     verdict = evaluate(report, thresholds) if thresholds else None
     payload = report.to_dict()
     if verdict is not None:
@@ -315,11 +313,9 @@ def run_robustness(args: argparse.Namespace) -> int:
         shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
         if args.global_method == "sobol":
             global_result = sobol(scenario_model, shared, base_samples=args.samples, seed=args.seed, jobs=args.jobs,
-                                  plan_builder=resolve_plan,
                                   scheduler=args.scheduler, progress=not args.no_progress)
         else:
             global_result = morris(scenario_model, shared, trajectories=args.samples, seed=args.seed, jobs=args.jobs,
-                                   plan_builder=resolve_plan,
                                    scheduler=args.scheduler, progress=not args.no_progress)
         payload["global"] = global_result.to_dict()
     if args.plot:
@@ -329,7 +325,7 @@ def run_robustness(args: argparse.Namespace) -> int:
         directory.mkdir(parents=True, exist_ok=True)
         plot_objective_distribution(report, directory / "objective_distribution.png")
         shared = [Uncertain(p.target, p.distribution, per_entry=False, name=p.name) for p in params]
-        plot_tornado(tornado(scenario_model, shared, plan_builder=resolve_plan), directory / "tornado.png")
+        plot_tornado(tornado(scenario_model, shared), directory / "tornado.png")
     if args.format == "json":
         text = to_json(payload)
     else:

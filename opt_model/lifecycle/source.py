@@ -74,8 +74,8 @@ def check_parameters(model: Model, entries: Sequence[Mapping[str, Any]], base_di
     ...     print(error)
     uncertainty[0]: unknown constraint or resource 'cpus'; did you mean 'cpu'?
     """
-    from opt_model.robust.targets import resolve_plan as build_plan  # also block coefficients, as robustness
     from opt_model.sensitivity.problem import AnalysisModel
+    from opt_model.sensitivity.targets import resolve_plan as build_plan  # also block coefficients, as robustness
     from opt_model.sensitivity.uncertainty import parameters_from_spec
 
     plain = [_plain(entry) for entry in entries]

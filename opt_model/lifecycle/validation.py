@@ -244,21 +244,18 @@ def _scenarios(ctx: Context, validation: Validation, scenarios_of: Any, paramete
     settings = ctx.settings
     shared = _shared(parameters)
     factors = len(shared)
-    from opt_model.robust.targets import resolve_plan  # block coefficient targets, as 'opt-model robustness'
     validation.robustness = robustness(scenarios_of, parameters, scenarios=settings.samples, seed=settings.seed,
-                                       jobs=settings.jobs, progress=settings.progress, plan_builder=resolve_plan)
+                                       jobs=settings.jobs, progress=settings.progress)
     changed = validation.robustness.model  # the stage analysed; a MILP with its integers kept
-    validation.tornado = tornado(changed, shared, plan_builder=resolve_plan)
+    validation.tornado = tornado(changed, shared)
     if settings.global_method == "morris":
         validation.global_samples = settings.morris_trajectories(factors)
         validation.global_sensitivity = morris(changed, shared, trajectories=validation.global_samples,
-                                               seed=settings.seed, jobs=settings.jobs, progress=settings.progress,
-                                               plan_builder=resolve_plan)
+                                               seed=settings.seed, jobs=settings.jobs, progress=settings.progress)
     elif settings.global_method == "sobol":
         validation.global_samples = settings.sobol_base_samples()
         validation.global_sensitivity = sobol(changed, shared, base_samples=validation.global_samples,
-                                              seed=settings.seed, jobs=settings.jobs, progress=settings.progress,
-                                              plan_builder=resolve_plan)
+                                              seed=settings.seed, jobs=settings.jobs, progress=settings.progress)
     result = validation.global_sensitivity
     if result is not None and result.valid and "objective" in result.indices:
         validation.ranking = result.ranking()

@@ -20,9 +20,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.robust.targets import resolve
 from opt_model.sensitivity.plan import COEFFICIENT, COST, LOWER, RHS, UPPER, ScenarioPlan
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel
+from opt_model.sensitivity.targets import resolve
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
 DEFAULT_COVERAGE = 0.998

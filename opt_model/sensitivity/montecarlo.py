@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +23,10 @@ from opt_model.errors import ModelError, SensitivityError
 from opt_model.formatting import Readable, format_number, objective_unit_text
 from opt_model.sensitivity.engine import ScenarioResults, run_scenarios, solve_nominal
 from opt_model.sensitivity.outputs import Output, resolve_outputs
-from opt_model.sensitivity.plan import Applier, ScenarioPlan, build_plan
+from opt_model.sensitivity.plan import Applier, ScenarioPlan
 from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.stats import cvar, describe, wilson_interval
+from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 from solvers import Sense
 
@@ -153,8 +154,7 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
                scenarios: int = 1000, seed: int | None = 0, outputs: Sequence[Output | str] = (),
                confidence: float = 0.95, cvar_level: float = 0.95, jobs: int = 1, scheduler: Any = None,
                options: dict[str, Any] | None = None, progress: bool = True, mode: str = PLAN,
-               stage: int | str | None = None, milp_time_limit: float = DEFAULT_MILP_TIME_LIMIT,
-               plan_builder: Callable[[AnalysisModel, list[Uncertain]], ScenarioPlan] | None = None
+               stage: int | str | None = None, milp_time_limit: float = DEFAULT_MILP_TIME_LIMIT
                ) -> RobustnessReport:
     """Monte Carlo robustness of the nominal optimal allocation.
 
@@ -169,10 +169,9 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
       the regret are those of re-optimising everything.
 
     ``stage`` picks the objective of a model with objectives by priority (default the
-    last, as ``solve`` reports it).  ``plan_builder`` resolves the parameters to a
-    :class:`~opt_model.sensitivity.plan.ScenarioPlan` (default
-    :func:`~opt_model.sensitivity.plan.build_plan`; the CLI passes one that also takes
-    block coefficient targets).
+    last, as ``solve`` reports it).  A coefficient target may name a whole block
+    (every coefficient of a variable in a constraint or resource):
+    :func:`~opt_model.sensitivity.targets.resolve_plan`.
 
     Example
     -------
@@ -208,7 +207,7 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
                      if mode == PLAN else
                      "MILP, re-optimise mode: feasibility and overruns are those of the nominal plan (integers "
                      "kept); the objective distribution and the regret come from re-solving the MILP per scenario")
-    plan = (plan_builder or build_plan)(scenario_model, params)
+    plan = resolve_plan(scenario_model, params)
     resolved = resolve_outputs(scenario_model, outputs)
     nominal = solve_nominal(scenario_model, options)
     results = run_scenarios(scenario_model, plan=plan, count=scenarios, seed=seed, outputs=resolved, jobs=jobs,

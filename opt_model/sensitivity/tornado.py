@@ -15,14 +15,14 @@ import pandas as pd
 
 from opt_model.formatting import objective_unit_text
 from opt_model.sensitivity.engine import run_scenarios, solve_nominal
-from opt_model.sensitivity.plan import COST, LOWER, RHS, UPPER, ScenarioPlan, build_plan
+from opt_model.sensitivity.plan import COST, LOWER, RHS, UPPER, ScenarioPlan
 from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
+from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
 
 def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
-            low: float = 0.05, high: float = 0.95, options: dict[str, Any] | None = None,
-            plan_builder: Any = None) -> pd.DataFrame:
+            low: float = 0.05, high: float = 0.95, options: dict[str, Any] | None = None) -> pd.DataFrame:
     """Objective at the ``low`` and ``high`` quantile of each factor, widest swing first.
 
     Columns: ``factor``, ``unit`` (of the number that moves), ``nominal`` (its nominal
@@ -44,7 +44,7 @@ def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[
     [0.9, 1.1]
     """
     analysis = as_analysis_model(source)
-    plan = (plan_builder or build_plan)(analysis, as_parameters(parameters))
+    plan = resolve_plan(analysis, as_parameters(parameters))
     nominal = solve_nominal(analysis, options)
     count = plan.num_factors
     base = np.array([1.0 if plan.entry_relative[plan.entry_factor == k].all() else
