@@ -5,8 +5,9 @@ registered by a user) gets this one from :meth:`solvers.Backend.open_session`,
 so the analysis runs through one :class:`~solvers.session.Session` protocol
 whatever solver holds the model.  Changes are written into the copy; each
 :meth:`ResolveSession.solve` hands the whole copy to the backend.  Basis hints are
-accepted and ignored (``warm_start`` is False); a basis is reported when the
-backend returns one.  Ranging, IIS and relaxations are not offered.
+accepted and ignored (``warm_start`` is False), and so are MILP starting points
+(``takes_solution`` is False); a basis is reported when the backend returns one.
+Ranging, IIS and relaxations are not offered.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from solvers.session import (
     StatusBasis,
     basic_indices,
     check_basis_shape,
+    check_solution,
     editable_copy,
     index_values,
     set_bounds,
@@ -64,6 +66,7 @@ class ResolveSession:
     warm_start = False
     gives_ranging = False
     gives_iis = False
+    takes_solution = False
 
     def __init__(self, form: StandardForm, backend: Backend, options: SolveOptions | Mapping[str, Any] | None = None,
                  *, verify: bool = True, tolerances: ResidualTolerances | None = None,
@@ -124,6 +127,10 @@ class ResolveSession:
 
     def clear_basis(self) -> None:
         """Nothing to clear: every solve is cold."""
+
+    def set_solution(self, x: Any) -> None:
+        """Accepted for the protocol (checked for shape); every solve of this session starts from scratch."""
+        check_solution(self.form, x)
 
     # solving ---------------------------------------------------------------------------------
     def solve(self, *, cold: bool = False, basis: bool = False) -> BackendResult:

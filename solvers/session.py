@@ -6,7 +6,10 @@ warm from the last basis where the backend can.  Ranging, irreducible
 infeasible subsets and feasibility relaxations are optional: a session says
 what it offers with the flags :attr:`Session.gives_ranging`,
 :attr:`Session.gives_iis` and :attr:`Session.warm_start`, and asking for what
-it lacks raises :class:`~solvers.errors.SensitivityError`.
+it lacks raises :class:`~solvers.errors.SensitivityError`.  A MILP re-solve can
+start from a known solution (:meth:`Session.set_solution`, flag
+:attr:`Session.takes_solution`): a session without MIP starts accepts the point
+and solves from scratch, so callers need no branch.
 
 Open one with :func:`solvers.open_session` (the backend is chosen by its declared
 capabilities) or :meth:`solvers.Backend.open_session`.  HiGHS implements the whole
@@ -49,6 +52,8 @@ class SessionStats:
     failed_after_cold: int = 0
     """Answers that still failed the check after a cold re-solve (reported, not hidden)."""
     simplex_iterations: int = 0
+    mip_starts: int = 0
+    """MILP solves that started from a given solution (:meth:`Session.set_solution`)."""
 
 
 def status_codes(statuses: Any) -> np.ndarray:
@@ -172,7 +177,9 @@ class Session(Protocol):
     Flags say what the session offers: ``warm_start`` (re-solves start from the
     last basis), ``gives_basis`` (:meth:`basis` and :meth:`basic_variables` are
     meaningful), ``gives_ranging`` (:meth:`ranging`), ``gives_iis`` (:meth:`iis`
-    and :meth:`feasibility_relaxation`).  Methods a session lacks raise
+    and :meth:`feasibility_relaxation`), ``takes_solution`` (:meth:`set_solution`
+    gives the next MILP solve a starting incumbent; elsewhere the point is accepted
+    and ignored).  Methods a session lacks raise
     :class:`~solvers.errors.SensitivityError` saying which backend has them.
 
     Example
@@ -204,6 +211,8 @@ class Session(Protocol):
     def gives_ranging(self) -> bool: ...
     @property
     def gives_iis(self) -> bool: ...
+    @property
+    def takes_solution(self) -> bool: ...
 
     def change_costs(self, indices: Any, values: Any) -> None: ...
     def change_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None: ...
@@ -218,6 +227,7 @@ class Session(Protocol):
     def set_basis_status(self, col_status: np.ndarray, row_status: np.ndarray) -> None: ...
     def basic_variables(self) -> np.ndarray: ...
     def clear_basis(self) -> None: ...
+    def set_solution(self, x: Any) -> None: ...
 
     def ranging(self) -> Ranging: ...
     def iis(self, irreducible: bool = True) -> Iis: ...
@@ -256,6 +266,18 @@ def index_values(indices: Any, values: Any, size: int, what: str) -> tuple[np.nd
         k = int(np.flatnonzero(np.isnan(vals))[0])
         raise ModelError(f"value for {what} {int(idx[k])} is NaN; give a number or +-inf")
     return idx, vals
+
+
+def check_solution(form: StandardForm, x: Any) -> np.ndarray:
+    """``x`` as a float array with one finite value per column of ``form`` (a starting point for a solve)."""
+    values = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)
+    if values.size != form.num_cols:
+        raise ModelError(f"a starting solution needs one value per column: got {values.size}, the model has "
+                         f"{form.num_cols} columns")
+    if not np.isfinite(values).all():
+        k = int(np.flatnonzero(~np.isfinite(values))[0])
+        raise ModelError(f"starting value of column {k} is {values[k]}; give a finite number")
+    return values
 
 
 def check_basis_shape(form: StandardForm, col_status: np.ndarray, row_status: np.ndarray) -> None:

@@ -231,3 +231,59 @@ def test_check_optimality_sees_violations_next_to_infinite_bounds() -> None:
     assert not verdict.ok and verdict.primal_infeasibility == pytest.approx(2.0 / 13.0)
     assert np.isfinite(check_optimality(form, good.x, good.row_activity, good.row_dual, good.reduced_cost,
                                         36.0).primal_infeasibility)
+
+
+def knapsack_form(n: int = 40, seed: int = 3) -> StandardForm:
+    """Two-constraint 0/1 knapsack whose optimum moves with the first capacity."""
+    rng = np.random.default_rng(seed)
+    weight = rng.integers(10, 60, n).astype(float)
+    A = sp.csr_matrix(np.vstack([weight, rng.integers(1, 30, n)]))
+    return StandardForm(c=weight + rng.integers(0, 20, n), sense=Sense.MAXIMIZE, A=A,
+                        row_lower=np.full(2, -np.inf), row_upper=np.array([500.0, 300.0]), col_lower=np.zeros(n),
+                        col_upper=np.ones(n), integrality=np.ones(n, dtype=np.int32))
+
+
+def test_milp_resolve_from_the_incumbent_gives_the_cold_answer() -> None:
+    """set_solution: each MILP re-solve starts from the nominal incumbent and ends where a cold solve ends."""
+    form = knapsack_form()
+    session = HighsSession(form)
+    assert session.takes_solution
+    nominal = session.solve()
+    assert not nominal.extra["mip_start"]
+    for capacity in (480.0, 499.0, 501.0, 510.0, 560.0):  # tighter (start infeasible) and looser (start feasible)
+        session.change_row_bounds([0], [-np.inf], [capacity])
+        session.set_solution(nominal.x)
+        warm = session.solve()
+        cold = solve(changed(form, row_upper=np.array([capacity, 300.0]), integrality=form.integrality), "highs")
+        assert warm.status is SolveStatus.OPTIMAL and warm.extra["mip_start"]
+        assert warm.objective == pytest.approx(cold.objective, abs=1e-9)
+        assert float(form.c @ warm.x) == pytest.approx(cold.objective, abs=1e-9)
+        assert float((form.A @ warm.x)[0]) <= capacity + 1e-9
+    assert session.stats.mip_starts == 5
+
+
+def test_the_start_is_used_when_the_search_may_not_find_one() -> None:
+    """With no branch-and-bound node allowed, a cold solve has no solution; the given start is the incumbent."""
+    form = knapsack_form()
+    nominal = HighsSession(form).solve()
+    session = HighsSession(form, {"mip_max_nodes": 0, "presolve": "off", "mip_heuristic_effort": 0.0})
+    session.change_row_bounds([0], [-np.inf], [510.0])
+    assert session.solve().x is None
+    session.set_solution(nominal.x)
+    started = session.solve()
+    assert started.x is not None and started.objective == pytest.approx(nominal.objective)
+
+
+def test_set_solution_checks_its_point_and_lps_ignore_it() -> None:
+    from solvers.errors import ModelError
+    session = HighsSession(knapsack_form())
+    with pytest.raises(ModelError, match="one value per column"):
+        session.set_solution(np.zeros(3))
+    with pytest.raises(ModelError, match="finite"):
+        session.set_solution(np.full(40, np.nan))
+    lp = HighsSession(wyndor_form())
+    assert not lp.takes_solution
+    lp.solve()
+    lp.set_solution(np.array([0.0, 0.0]))  # accepted, ignored: the LP restarts from its basis
+    again = lp.solve()
+    assert again.objective == 36.0 and again.extra["warm"] and "mip_start" not in again.extra

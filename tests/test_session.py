@@ -84,6 +84,9 @@ def test_the_generic_session_says_what_it_lacks() -> None:
             call()
     assert session.basic_variables().size == 0
     assert session.stats.solves == 1 and session.stats.cold_solves == 1
+    assert not session.takes_solution
+    session.set_solution(np.zeros(2))  # a MILP start is accepted and ignored: the next solve is from scratch
+    assert session.solve().objective == pytest.approx(36.0, rel=1e-6)
 
 
 def test_a_backend_without_a_session_gets_the_same_engine_numbers() -> None:

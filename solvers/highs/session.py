@@ -1,7 +1,7 @@
 """The HiGHS session: a model passed once, changed in place, re-solved from the last basis.
 
-Implements the whole :class:`solvers.session.Session` protocol, ranging, IIS and
-feasibility relaxation included.
+Implements the whole :class:`solvers.session.Session` protocol, ranging, IIS,
+feasibility relaxation and MIP starts (``setSolution``) included.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from solvers.session import (
     Relaxation,
     SessionStats,
     check_basis_shape,
+    check_solution,
     editable_copy,
     index_values,
     set_bounds,
@@ -100,6 +101,7 @@ class HighsSession:
         pass_model(self._highs, self.form)
         self.handoff_time_s = time.perf_counter() - start
         self._solved = False
+        self._start = False
         self._lp = form.problem_class is ProblemClass.LP
         self._version = f"{self._highs.versionMajor()}.{self._highs.versionMinor()}.{self._highs.versionPatch()}"
 
@@ -121,6 +123,11 @@ class HighsSession:
     @property
     def gives_iis(self) -> bool:
         return self._lp
+
+    @property
+    def takes_solution(self) -> bool:
+        """MILPs: :meth:`set_solution` hands branch-and-bound a starting incumbent (HiGHS ``setSolution``)."""
+        return self.form.is_mip
 
     # changes -------------------------------------------------------------------
     def change_costs(self, indices: Any, values: Any) -> None:
@@ -192,6 +199,24 @@ class HighsSession:
     def clear_basis(self) -> None:
         """Forget the basis: the next solve is cold."""
         self._highs.clearSolver()
+        self._start = False
+
+    def set_solution(self, x: Any) -> None:
+        """Start the next MILP solve from the point ``x`` (one value per column), e.g. the last incumbent.
+
+        HiGHS checks the point against the current model: a feasible one becomes the
+        first incumbent (a bound that prunes the tree from the start), an infeasible
+        one is dropped, so the answer is the same as a cold solve's.  Set it after the
+        changes and before :meth:`solve`; the solve's ``extra["mip_start"]`` says it
+        was given.  LPs (warm from the basis) and QPs accept the point and ignore it.
+        """
+        values = check_solution(self.form, x)
+        if not self.form.is_mip:
+            return
+        n = self.form.num_cols
+        check_status(self._highs.setSolution(n, np.arange(n, dtype=np.int32), values),
+                     "setting a starting solution")
+        self._start = True
 
     # solving ---------------------------------------------------------------------------
     def solve(self, *, cold: bool = False, basis: bool = False) -> BackendResult:
@@ -205,6 +230,8 @@ class HighsSession:
         """
         h = self._highs
         warm = self._solved and not cold and self._lp and bool(h.getBasis().valid)
+        mip_start = self._start and not cold
+        self._start = False
         if cold:
             h.clearSolver()
         result, residuals = self._run(warm)
@@ -229,6 +256,10 @@ class HighsSession:
             result.message = f"answer fails the optimality check {how}: {residuals.reason}"
         result.extra["warm"] = warm and not fallback
         result.extra["fallback"] = fallback
+        if self.form.is_mip:
+            result.extra["mip_start"] = mip_start
+            if mip_start:
+                self.stats.mip_starts += 1
         if residuals is not None:
             result.extra["residuals"] = residuals.as_dict()
         if basis and h.getBasis().valid:
@@ -296,6 +327,16 @@ class HighsSession:
         return Ranging(*(_ranging_record(getattr(ranging, part), size) for part, size in (
             ("col_cost_dn", n), ("col_cost_up", n), ("col_bound_dn", n), ("col_bound_up", n),
             ("row_bound_dn", m), ("row_bound_up", m))))
+
+    def row_bound_range(self, row: int, result: BackendResult) -> tuple[float, float] | None:
+        """One row's entry of :meth:`ranging` (``row_bound_down``, ``row_bound_up`` values) after ``result``,
+        the last optimal LP solve; None when the row is basic.  One solve with the basis instead of
+        ranging everything (see :mod:`solvers.highs.ranging`)."""
+        from solvers.highs.ranging import row_bound_range
+
+        if not self._lp or result.x is None or result.row_activity is None:
+            raise SensitivityError("ranging exists for LPs solved to optimality only")
+        return row_bound_range(self._highs, self.form, row, result.x, result.row_activity)
 
     def iis(self, irreducible: bool = True) -> Iis:
         """An irreducible infeasible subset of an infeasible LP (``getIis``).
