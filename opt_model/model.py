@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from opt_model.dims import Dim, as_dims, shape_of
 from opt_model.errors import ModelError, did_you_mean
 from opt_model.expressions import LinearExpression, QuadraticExpression, as_expression
 from opt_model.labeled import LabeledArray
+from opt_model.objectives import Objective, Objectives
 from opt_model.resources import Provision, Resource, resource_data
 from opt_model.variables import Variable, VarKind, bound_array
 
@@ -48,13 +49,14 @@ class Model:
         self.variables: dict[str, Variable] = {}
         self.constraints: dict[str, ConstraintBlock] = {}
         self.resources: dict[str, Resource] = {}
-        self.objective: LinearExpression | QuadraticExpression | None = None
+        self.objectives = Objectives(self)
+        """The objectives in order of priority (one, or several solved lexicographically)."""
+        self._sense = "minimize"
         self.cones: list[ConeSpec] = []
-        self.sense: str = "minimize"
         self.num_cols = 0
         self.solver: str = "auto"
         self.solver_options: dict[str, Any] = {}
-        self.metadata: dict[str, Any] = {}
+        self.metadata: dict[str, Any] = _Metadata(self)
 
     def __repr__(self) -> str:
         return (f"<Model {self.name!r}: {len(self.variables)} variable blocks ({self.num_cols} columns), "
@@ -191,25 +193,20 @@ class Model:
         return resource
 
     # objective ------------------------------------------------------------------------
-    def minimize(self, expr: Any, *, unit: str | None = None) -> None:
+    def minimize(self, expr: Any, *, unit: str | None = None, name: str = "objective") -> None:
         """Set the objective to minimise ``expr`` (a scalar linear or quadratic expression).
 
         ``unit`` (e.g. ``"USD"``) is how results and reports label the objective
-        (``result.objective_unit``); it is not converted.
+        (``result.objective_unit``); it is not converted.  This replaces every
+        objective; :attr:`objectives` adds objectives by priority.
         """
-        self._set_objective(expr, "minimize")
-        self._set_objective_unit(unit)
+        self._set_objective(expr, "minimize", unit, name)
 
-    def maximize(self, expr: Any, *, unit: str | None = None) -> None:
+    def maximize(self, expr: Any, *, unit: str | None = None, name: str = "objective") -> None:
         """Set the objective to maximise ``expr``; ``unit`` labels it as in :meth:`minimize`."""
-        self._set_objective(expr, "maximize")
-        self._set_objective_unit(unit)
+        self._set_objective(expr, "maximize", unit, name)
 
-    def _set_objective_unit(self, unit: str | None) -> None:
-        if unit is not None:
-            self.metadata["objective_unit"] = str(unit)
-
-    def _set_objective(self, expr: Any, sense: str) -> None:
+    def _set_objective(self, expr: Any, sense: str, unit: str | None, name: str = "objective") -> None:
         if isinstance(expr, ConvexExpression):
             expr = lower_objective(self, expr, sense)
         objective = as_expression(expr, "objective")
@@ -217,8 +214,41 @@ class Model:
             raise ModelError(f"the objective must be a scalar, got {objective.describe()}; sum it with .sum()")
         if objective.model is not None and objective.model is not self:
             raise ModelError("the objective uses variables of another model")
-        self.objective = objective
-        self.sense = sense
+        keep = self.objectives.unit if unit is None else str(unit)
+        self.objectives.set([Objective(objective, sense, name=name or "objective", unit=keep)])
+
+    @property
+    def objective(self) -> LinearExpression | QuadraticExpression | None:
+        """The first priority's expression (the one objective of most models; what MPS/LP export holds)."""
+        return self.objectives[0].expr if len(self.objectives) else None
+
+    @objective.setter
+    def objective(self, expr: Any) -> None:
+        if len(self.objectives):
+            self.objectives._replace_first(expr=as_expression(expr, "objective"))
+        else:
+            self._set_objective(expr, self._sense, None)
+
+    @property
+    def sense(self) -> str:
+        """``"minimize"`` or ``"maximize"``: the first priority's sense."""
+        return self.objectives[0].sense if len(self.objectives) else self._sense
+
+    @sense.setter
+    def sense(self, sense: str) -> None:
+        if sense not in ("minimize", "maximize"):
+            raise ModelError(f"sense must be 'minimize' or 'maximize', got {sense!r}")
+        self._sense = sense
+        self.objectives._replace_first(sense=sense)
+
+    @property
+    def objective_unit(self) -> str:
+        """The unit of the objective ``solve`` returns (the last priority's), ``""`` if none."""
+        return self.objectives.unit
+
+    @objective_unit.setter
+    def objective_unit(self, unit: str) -> None:
+        self.objectives.unit = unit
 
     # compile and solve ----------------------------------------------------------------
     def compile(self) -> CompiledModel:
@@ -241,10 +271,10 @@ class Model:
         from opt_model.result import Result
         from solvers import solve as solve_form
 
-        if self.metadata.get("lexicographic"):  # objectives by priority, set by a spec or the user
-            from opt_model.multiobjective import solve_lexicographic
-            return solve_lexicographic(self, self.metadata["lexicographic"], solver,
-                                       options={**(options or {}), **extra_options}, time_limit=time_limit)
+        if self.objectives.lexicographic:  # objectives by priority: one solve per stage
+            from opt_model.multiobjective import Lexicographic
+            return Lexicographic(self).solve(solver, options={**(options or {}), **extra_options},
+                                             time_limit=time_limit)
         compiled = self.compile()
         merged = {**self.solver_options, **(options or {}), **extra_options}
         if time_limit is not None:
@@ -313,3 +343,73 @@ class Model:
 def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
     hint = did_you_mean(name, known, f"; known: {', '.join(sorted(known)) or 'none'}")
     return f"unknown {kind} {name!r}{hint}"
+
+
+class _Metadata(dict[str, Any]):
+    """``Model.metadata``: free-form notes; two old keys are views of :attr:`Model.objectives`.
+
+    ``metadata["lexicographic"]`` (the objectives by priority) and
+    ``metadata["objective_unit"]`` still read and write the typed objectives, with a
+    :class:`DeprecationWarning`: use ``model.objectives`` and ``model.objective_unit``.
+    """
+
+    _VIEWS: ClassVar[dict[str, str]] = {"lexicographic": "model.objectives",
+                                        "objective_unit": "model.objective_unit"}
+
+    def __init__(self, model: Model) -> None:
+        super().__init__()
+        self._model = model
+
+    def _warn(self, key: str) -> None:
+        import warnings
+        warnings.warn(f"model.metadata[{key!r}] is deprecated: use {self._VIEWS[key]}", DeprecationWarning,
+                      stacklevel=3)
+
+    def _view(self, key: str) -> Any:
+        objectives = self._model.objectives
+        if key == "lexicographic":
+            return list(objectives) if objectives.lexicographic else None
+        return objectives.unit or None
+
+    def __getitem__(self, key: Any) -> Any:
+        if key in self._VIEWS:
+            self._warn(key)
+            value = self._view(key)
+            if value is None:
+                raise KeyError(key)
+            return value
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in self._VIEWS:
+            self._warn(key)
+            value = self._view(key)
+            return default if value is None else value
+        return super().get(key, default)
+
+    def __contains__(self, key: Any) -> bool:
+        if key in self._VIEWS:
+            return self._view(key) is not None
+        return super().__contains__(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if key == "lexicographic":
+            self._warn(key)
+            if value:
+                self._model.objectives.set(list(value))
+            else:
+                self._model.objectives.keep_first()
+        elif key == "objective_unit":
+            self._warn(key)
+            self._model.objectives.unit = "" if value is None else str(value)
+        else:
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        if key in self._VIEWS:
+            self[key] = None
+        else:
+            super().__delitem__(key)
+
+    def __reduce__(self) -> Any:
+        return (_Metadata, (self._model,), None, None, iter(dict(self).items()))

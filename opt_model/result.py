@@ -79,8 +79,7 @@ class Result:
     @property
     def objective_unit(self) -> str:
         """The objective's unit (``"USD"``), from ``Model.minimize(..., unit=)`` or the spec; ``""`` if none."""
-        unit = self.model.metadata.get("objective_unit")
-        text = "" if unit is None else str(unit).strip()
+        text = str(getattr(self.model, "objective_unit", "") or "").strip()
         return "" if text in ("1", "dimensionless") else text
 
     @property

@@ -104,7 +104,7 @@ def _load(job: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
         model = load_with_data(path, job.get("data_overrides") or None)
         options = dict(model.solver_options)
-        if model.metadata.get("lexicographic"):
+        if model.objectives.lexicographic:
             staged = model.solve("highs", options=options)
             return staged.compiled.form, options
         return model.compile().form, options

@@ -191,7 +191,7 @@ def _solve_spec(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
     expected = expected if isinstance(expected, dict) else {}
     if expected.get("objective") is not None:
         payload["expected_objective"] = expected["objective"]
-    unit = objective_unit_text(model.metadata.get("objective_unit"))
+    unit = objective_unit_text(result.objective_unit)
     if unit:
         payload["objective_unit"] = unit
     stages = getattr(result, "stages", None)

@@ -103,8 +103,8 @@ def refuse_lossy_conversion(model: Any, form: Any, target: str, source: str) -> 
     fmt = target.upper()
     keep = "keep the YAML spec (it holds the whole model)" if model is not None else \
         "convert --to yaml keeps it"
-    if model is not None and model.metadata.get("lexicographic"):
-        count = len(model.metadata["lexicographic"])
+    if model is not None and model.objectives.lexicographic:
+        count = len(model.objectives)
         raise InputFileError(f"{source}: cannot convert to {fmt}: the model has {count} objectives by priority "
                              f"(lexicographic) and an {fmt} file holds one objective; {keep}")
     if getattr(form, "cones", None):

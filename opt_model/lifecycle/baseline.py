@@ -137,7 +137,7 @@ def run_baseline(ctx: Context) -> Baseline:
     document = getattr(info, "document", None) or {}
     raw_expected = model.metadata.get("expected")
     expected: dict[str, Any] = dict(raw_expected) if isinstance(raw_expected, dict) else {}
-    lexicographic = bool(model.metadata.get("lexicographic"))
+    lexicographic = model.objectives.lexicographic
     base_form = model.compile().form if lexicographic else form
     solver = default_solver(model.solver, base_form.problem_class)
     baseline = Baseline(
@@ -146,7 +146,7 @@ def run_baseline(ctx: Context) -> Baseline:
         problem_class=base_form.problem_class.value, rows=base_form.num_rows, columns=base_form.num_cols,
         nonzeros=base_form.num_nonzeros, integers=base_form.num_integers, solver=solver,
         status=result.status.value, objective=finite_or_none(result.objective),
-        objective_unit=plain_unit(str(model.metadata.get("objective_unit") or "")), sense=form.sense.value,
+        objective_unit=plain_unit(result.objective_unit), sense=form.sense.value,
         solve_time_s=sum(stage.solve_time_s for stage in getattr(result, "stages", [])) or result.solve_time_s,
         tolerance=agreement_tolerance(form.is_mip, options, expected), db=str(ctx.db), monitor_name=ctx.name,
         result=result)

@@ -12,23 +12,18 @@ basis.  Cone programs go to a conic backend's session, which solves each level c
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
-from opt_model.compiler import objective_coefficients
 from opt_model.errors import ModelError
-from opt_model.expressions import QuadraticExpression, as_expression
-from solvers import NameBlock, NameMap, Sense, StandardForm, open_session
-
-SAFETY = 1e-9
+from opt_model.multiobjective import SAFETY, Lexicographic, objective_row
+from solvers import Sense, StandardForm, open_session
 
 
 @dataclass
@@ -83,6 +78,8 @@ class ParetoFront:
 def objective_vector(expr: Any, num_cols: int, what: str) -> tuple[np.ndarray, float]:
     """The linear objective ``c x + constant`` of a scalar expression over ``num_cols`` columns.
 
+    The same as :func:`opt_model.multiobjective.objective_row` (kept for callers of this module).
+
     Example
     -------
     >>> import opt_model as om
@@ -91,13 +88,7 @@ def objective_vector(expr: Any, num_cols: int, what: str) -> tuple[np.ndarray, f
     >>> c.tolist(), k
     ([2.0, 1.0], 3.0)
     """
-    linear = as_expression(expr, what)
-    if isinstance(linear, QuadraticExpression):
-        raise ModelError(f"{what} is quadratic; the Pareto front is computed for linear objectives")
-    if linear.dims:
-        raise ModelError(f"{what} must be a scalar, got {linear.describe()}")
-    c, constant = objective_coefficients(linear, num_cols)
-    return c[:num_cols], constant
+    return objective_row(expr, num_cols, what)
 
 
 class _Solver:
@@ -107,8 +98,9 @@ class _Solver:
     the chosen conic backend's session, which re-solves each level from scratch.
     """
 
-    def __init__(self, form: StandardForm, options: Mapping[str, Any], solver: str) -> None:
+    def __init__(self, form: StandardForm, options: Mapping[str, Any], solver: str, rows: np.ndarray) -> None:
         self.form = form
+        self.rows = rows
         opts = {key: value for key, value in options.items() if key != "method"}
         if not form.is_mip and form.Q is None and not form.cones:
             opts["method"] = "simplex"
@@ -126,8 +118,7 @@ class _Solver:
             lower[row], upper[row] = low, high
         self.session.change_costs(np.arange(c.size), c)
         self.session.change_sense(Sense.MAXIMIZE if sense == "maximize" else Sense.MINIMIZE)
-        changed = np.array(sorted(set(range(self.form.num_rows - 2, self.form.num_rows))))
-        self.session.change_row_bounds(changed, lower[changed], upper[changed])
+        self.session.change_row_bounds(self.rows, lower[self.rows], upper[self.rows])
         result = self.session.solve()
         return result.status.value, result.x
 
@@ -142,47 +133,41 @@ def pareto_front(model: Any, *, points: int = 11, objectives: tuple[int, int] = 
                  chosen: Any = None) -> ParetoFront:
     """The Pareto front of two of a lexicographic model's objectives (epsilon-constraint, warm-started).
 
-    ``model.metadata["lexicographic"]`` holds the objectives (a spec with
-    priorities sets it); ``objectives`` picks two of them (default: the first
+    ``model.objectives`` holds the objectives by priority (a spec with
+    priorities sets them); ``objectives`` picks two of them (default: the first
     two priorities).  ``chosen`` (the model's solved result) marks the
-    lexicographic solution on the front.
+    lexicographic solution on the front.  The forms come from the lexicographic
+    transform (:meth:`~opt_model.multiobjective.Lexicographic.session_form`: the
+    model's rows plus a ``hold_<name>`` row per objective).
 
     Example
     -------
     >>> import opt_model as om
-    >>> from opt_model.multiobjective import Objective
     >>> m = om.Model("tradeoff"); x = m.add_variable("x", ub=4); y = m.add_variable("y", ub=4)
     >>> _ = m.add_constraint("budget", x + y <= 5)
-    >>> m.metadata["lexicographic"] = [Objective(x, "maximize", name="x"), Objective(y, "maximize", name="y")]
+    >>> _ = m.objectives.add(x, "maximize", name="x"); _ = m.objectives.add(y, "maximize", name="y")
     >>> front = pareto_front(m, points=3)
     >>> front.points[["first", "second"]].round(6).values.tolist()
     [[4.0, 1.0], [2.5, 2.5], [1.0, 4.0]]
     """
-    levels = list(model.metadata.get("lexicographic") or [])
+    levels = list(model.objectives)
     if len(levels) < 2:
-        raise ModelError("the Pareto front needs at least two objectives (model.metadata['lexicographic'])")
+        raise ModelError("the Pareto front needs at least two objectives (model.objectives)")
     if points < 2:
         raise ModelError(f"points={points}: give at least 2")
-    one, two = (levels[k] for k in objectives)
-    compiled = model.compile()
-    base = compiled.form
+    transform = Lexicographic(model)
+    i, j = objectives
+    one, two = transform.objectives[i], transform.objectives[j]
+    c1, k1 = transform.costs[i], transform.constants[i]
+    c2, k2 = transform.costs[j], transform.constants[j]
+    base = transform.base
     n = base.num_cols
-    c1, k1 = objective_vector(one.expr, n, f"objective {one.name!r}")
-    c2, k2 = objective_vector(two.expr, n, f"objective {two.name!r}")
     rows = base.num_rows
-    names = NameMap(list(base.constraint_names().blocks), rows)
-    names.add(NameBlock("pareto_first", rows))
-    names.add(NameBlock("pareto_second", rows + 1))
-    A = sp.vstack([base.A, sp.csr_matrix(np.vstack([c1, c2]))], format="csr")
-    A.indices = A.indices.astype(np.int32, copy=False)
-    A.indptr = A.indptr.astype(np.int32, copy=False)
-    form = dataclasses.replace(base, A=A, Q=None, constant=0.0, row_names=names,
-                               row_lower=np.concatenate([base.row_lower, [-np.inf, -np.inf]]),
-                               row_upper=np.concatenate([base.row_upper, [np.inf, np.inf]]))
+    form = replace(transform.session_form(), constant=0.0)
     merged = {**model.solver_options, **(options or {})}
     backend = solver or (model.solver if model.solver not in ("", "auto") or not base.cones else "auto")
-    engine = _Solver(form, merged, backend)
-    r1, r2 = rows, rows + 1
+    engine = _Solver(form, merged, backend, np.arange(rows, rows + transform.count))
+    r1, r2 = rows + i, rows + j
     free = (-np.inf, np.inf)
     notes: list[str] = []
     if len(levels) > 2:

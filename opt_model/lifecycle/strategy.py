@@ -161,7 +161,7 @@ def run_strategy(ctx: Context, baseline: Baseline, analysis: Analysis) -> Strate
     result = analysis.result
     assert model is not None and result is not None
     form = result.compiled.form
-    lexicographic = bool(model.metadata.get("lexicographic"))
+    lexicographic = model.objectives.lexicographic
     problem_class = model.compile().form.problem_class if lexicographic else form.problem_class
     solvers = list(ctx.settings.solvers) if ctx.settings.solvers else strategy_solvers(problem_class)
     default = baseline.solver
@@ -212,7 +212,7 @@ def run_strategy(ctx: Context, baseline: Baseline, analysis: Analysis) -> Strate
         detail = f"relative error {row['relative_error']:.2g}" if math.isfinite(row["relative_error"]) \
             else row["message"] or row["status"]
         strategy.notes.append(f"{row['solver']} does not agree: {row['status']}, {detail}")
-    if lexicographic and len(model.metadata["lexicographic"]) >= 2:
+    if lexicographic:
         from opt_model.lifecycle.pareto import pareto_front
         strategy.pareto = pareto_front(model, points=ctx.settings.pareto_points, options=ctx.solve_options(),
                                        chosen=result)

@@ -379,7 +379,7 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     unit = ""
     if model is not None:
         info = model.metadata.get("spec")
-        unit = str(model.metadata.get("objective_unit", "") or getattr(info, "objective_unit", "") or "")
+        unit = str(model.objective_unit or getattr(info, "objective_unit", "") or "")
     notes = list(unc.notes)
     if method in ("budget", "ellipsoid") and unc.rows.size:
         notes.append(f"intervals: bounded distributions by their support, unbounded ones by their central "

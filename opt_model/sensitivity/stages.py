@@ -39,9 +39,9 @@ class StageInfo:
 
 
 def priorities(model: Any) -> list[Any]:
-    """The objectives by priority of a model (empty for a single objective)."""
-    metadata = getattr(model, "metadata", None)
-    return list(metadata.get("lexicographic") or []) if isinstance(metadata, dict) else []
+    """The objectives by priority of a model (``model.objectives``; empty for a single objective)."""
+    objectives = getattr(model, "objectives", None)
+    return list(objectives) if objectives is not None and objectives.lexicographic else []
 
 
 def stage_info(model: Any, stage: int | str | None = None) -> StageInfo | None:
@@ -60,17 +60,7 @@ def stage_info(model: Any, stage: int | str | None = None) -> StageInfo | None:
             raise ModelError(f"stage {stage!r}: the model has one objective; objectives by priority have stages")
         return None
     names = [str(level.name or f"objective_{k + 1}") for k, level in enumerate(levels)]
-    if stage is None:
-        number = len(levels)
-    elif isinstance(stage, int) or (isinstance(stage, str) and stage.strip().isdigit()):
-        number = int(stage)
-        if not 1 <= number <= len(levels):
-            raise ModelError(f"stage {number}: the model has stages 1 to {len(levels)} ({', '.join(names)})")
-    elif stage in names:
-        number = names.index(stage) + 1
-    else:
-        raise ModelError(f"stage {stage!r}: no objective of that name; the stages are "
-                         + ", ".join(f"{k + 1} ({name})" for k, name in enumerate(names)))
+    number = model.objectives.stage_number(stage)
     level = levels[number - 1]
     unit = objective_unit_text(getattr(level, "unit", "") or "")
     return StageInfo(number, len(levels), names[number - 1], unit, str(level.sense))
@@ -104,7 +94,7 @@ def analysis_for_stage(source: Any, stage: int | str | None = None, objective_un
     stages = getattr(result, "stages", None)
     if result is None or stages is None or len(stages) != info.number:
         assert model is not None
-        from opt_model.multiobjective import solve_lexicographic
-        result = solve_lexicographic(model, priorities(model)[:info.number], options=model.solver_options)
+        from opt_model.multiobjective import Lexicographic
+        result = Lexicographic(model).solve(upto=info.number)
     analysis = replace(AnalysisModel.from_compiled(result.compiled, unit), objective_unit=unit)
     return analysis, info.describe(), result

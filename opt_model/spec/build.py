@@ -684,7 +684,6 @@ class SpecBuilder(BaseScope):
         build_objective(self)
         self.model.metadata["spec"] = self.info
         self.model.metadata["expected"] = dict(self.info.expected)
-        self.model.metadata["objective_unit"] = self.info.objective_unit
         self.model.metadata["units"] = dict(self.info.units)
         return self.model
 

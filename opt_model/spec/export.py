@@ -41,6 +41,7 @@ from opt_model.expressions import LinearExpression, QuadraticExpression
 from opt_model.labeled import LabeledArray
 from opt_model.model import Model
 from opt_model.spec.loader import SpecList, SpecMap
+from opt_model.spec.schema import NAME_PATTERN
 from opt_model.variables import Variable, VarKind
 
 INLINE_LIMIT = 200
@@ -342,12 +343,14 @@ class _Exporter:
         return self.table(name, values, data.dims)
 
     def objective(self) -> Any:
-        lexicographic = self.model.metadata.get("lexicographic")
-        if lexicographic:
+        objectives = self.model.objectives
+        if objectives.lexicographic:
             entries = []
-            for k, objective in enumerate(lexicographic):
+            for k, objective in enumerate(objectives):
                 expr = objective.expr.to_expr() if hasattr(objective.expr, "to_expr") else objective.expr
                 entry = {objective.sense: self.terms(f"objective{k + 1}", expr, ()), "priority": k + 1}
+                if re.match(NAME_PATTERN, objective.name):
+                    entry["name"] = objective.name
                 if objective.tolerance:
                     entry["tolerance"] = objective.tolerance
                 if objective.abs_tolerance:

@@ -77,17 +77,20 @@ def build_objective(builder: SpecBuilder) -> None:
     with builder.item(builder.doc.value_loc("objective")):
         groups = _groups(entries)
         objectives = [_combine(builder, group) for group in groups]
-        first = objectives[0]
-        if first.sense == "minimize":
-            builder.model.minimize(first.expr)
-        else:
-            builder.model.maximize(first.expr)
         if len(objectives) > 1:
             if any(getattr(o.expr, "_is_convex_atom", False) for o in objectives):
                 raise builder.doc.value_loc("objective").error(
                     "lexicographic objectives must be linear; nonlinear atoms (log, exp, ...) can be used in a "
                     "single or weighted objective")
-            builder.model.metadata["lexicographic"] = objectives
+            for objective, group in zip(objectives, groups):
+                objective.priority = group[0].priority
+            builder.model.objectives.set(objectives)  # priorities: Model.solve solves them stage by stage
+        else:
+            first = objectives[0]
+            if first.sense == "minimize":
+                builder.model.minimize(first.expr, unit=first.unit, name=first.name)
+            else:
+                builder.model.maximize(first.expr, unit=first.unit, name=first.name)
         builder.info.objective_unit = objectives[-1].unit
 
 
