@@ -340,6 +340,7 @@ def test_milp_robustness_modes_match_fresh_solves(mode: str) -> None:
     report = robustness(model, [Uncertain(capacity("weight"), relative(3))], scenarios=24, seed=4, progress=False,
                         mode=mode)
     assert report.problem_class == "MILP" and report.mode == mode
+    assert ("MIP start" if mode == "reoptimise" else "warm from the nominal optimal basis") in report.to_text()
     assert "Robustness (MILP, " + mode + " mode)" in report.to_text() and "USD" in report.to_text()
     base = AnalysisModel.from_model(model).form
     x = model.solve().backend.x
@@ -361,6 +362,7 @@ def test_qp_and_cone_robustness_objectives_match_fresh_solves() -> None:
     from opt_model.sensitivity import Uncertain, capacity, relative, robustness
     report = robustness(small_qp(), [Uncertain(capacity("cap"), relative(10))], scenarios=12, progress=False)
     assert report.problem_class == "QP" and "no simplex basis" in report.to_text()
+    assert report.warm_solves == 0 and "cold: HiGHS's QP solver takes no starting basis" in report.to_text()
     base = AnalysisModel.from_model(small_qp()).form
     nominal = solve(base)
     for k, cap in enumerate(scenario_capacities(report, "cap").tolist()):
@@ -376,7 +378,7 @@ def test_qp_and_cone_robustness_objectives_match_fresh_solves() -> None:
     cone = load_spec(PROBLEMS / "bandwidth_fairness.yaml")
     report = robustness(cone, [Uncertain(capacity("link"), relative(10), per_entry=False)], scenarios=6,
                         progress=False)
-    assert report.problem_class == "cone"
+    assert report.problem_class == "cone" and "scenario solves: cold" in report.to_text()
     form = AnalysisModel.from_model(cone).form
     for k, factor in enumerate(report.results.factor_values[:, 0].tolist()):
         fresh = solve(dataclasses.replace(form, row_upper=form.row_upper * factor))

@@ -44,3 +44,39 @@ def test_dask_local_cluster_matches_serial() -> None:
                                 progress=False)
     same(serial, on_dask)
     same(serial, by_address)
+
+
+def knapsack_model():
+    """A two-resource 0/1 knapsack (a MILP whose integer decisions move with the capacities)."""
+    import opt_model as om
+    rng = np.random.default_rng(5)
+    items = om.Dim("item", [f"i{k:02d}" for k in range(24)])
+    m = om.Model("knapsack2")
+    take = m.add_variables("take", dims=items, binary=True)
+    weight = om.data(dict(zip(items.labels, rng.integers(10, 60, 24).astype(float), strict=True)), dims=items)
+    volume = om.data(dict(zip(items.labels, rng.integers(1, 30, 24).astype(float), strict=True)), dims=items)
+    m.add_resource("weight", capacity=300.0).add_usage((weight * take).sum())
+    m.add_resource("volume", capacity=150.0).add_usage((volume * take).sum())
+    m.maximize(((weight + volume) * take).sum())
+    return m
+
+
+def milp_params() -> list[Uncertain]:
+    return [Uncertain(capacity("weight"), relative(20)), Uncertain(capacity("volume"), relative(20))]
+
+
+def test_milp_reoptimise_mode_runs_in_parallel_with_the_serial_results() -> None:
+    model = knapsack_model()
+    serial = robustness(model, milp_params(), scenarios=40, seed=2, mode="reoptimise", progress=False)
+    parallel = robustness(model, milp_params(), scenarios=40, seed=2, mode="reoptimise", jobs=2, progress=False)
+    same(serial, parallel)
+    assert serial.results.chunks == parallel.results.chunks > 1
+    assert np.array_equal(serial.results.gap, parallel.results.gap, equal_nan=True)
+    assert serial.integer_change_rate == parallel.integer_change_rate > 0  # capacities move the chosen items
+    assert serial.warm_solves == 40 and "nominal incumbent (MIP start) in 40 of 40" in serial.to_text()
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        on_dask = robustness(model, milp_params(), scenarios=40, seed=2, mode="reoptimise", scheduler=client,
+                             progress=False)
+    same(serial, on_dask)

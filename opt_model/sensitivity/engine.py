@@ -130,6 +130,12 @@ class ScenarioResults:
     iterations: np.ndarray
     fallback: np.ndarray
     factor_values: np.ndarray | None = None
+    warm: np.ndarray | None = None
+    """Per scenario: whether its solve started warm (from a basis, or a MILP from the nominal incumbent)."""
+    gap: np.ndarray | None = None
+    """Per scenario: the relative MIP gap of a MILP re-solve (re-optimise mode; NaN otherwise)."""
+    integers_changed: np.ndarray | None = None
+    """Per scenario: whether a MILP re-solve chose other integer decisions than the nominal plan."""
     output_labels: list[str] = field(default_factory=list)
     track_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     elapsed_s: float = float("nan")
@@ -190,6 +196,7 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
         binding_changed=np.zeros(count, dtype=bool), outputs=np.full((count, len(setup.outputs)), np.nan),
         iterations=np.zeros(count, dtype=np.int64), fallback=np.zeros(count, dtype=bool),
         factor_values=factor_values)
+    out.warm = warm_flags = np.zeros(count, dtype=bool)
     current = session.form
     for k in range(count):
         if chunk.changes is not None:
@@ -206,6 +213,7 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
         out.status[k] = result.status.value
         out.iterations[k] = result.iterations.get("simplex", 0)
         out.fallback[k] = bool(result.extra.get("fallback", False))
+        warm_flags[k] = bool(result.extra.get("warm", False))
         # the nominal plan under this scenario
         activity0 = current.A @ x0 if coefficients else nominal.activity
         with np.errstate(invalid="ignore"):
@@ -233,6 +241,70 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
     return chunk.start, out
 
 
+def run_milp_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
+    """Re-solve the MILP of ``setup.form`` for each scenario of one chunk (the re-optimise mode of robustness).
+
+    A fresh session per chunk; every scenario starts from the nominal incumbent
+    (``setup.nominal.x``) where the session takes starting solutions, so answers do
+    not depend on how scenarios are cut into chunks or where the chunks run.  The
+    chunk carries the factor values (the same draws as the plan-mode run).
+    """
+    form = setup.form
+    plan = setup.plan
+    assert plan is not None and chunk.factor_values is not None
+    session = open_session(form, setup.solver, setup.options)
+    applier = Applier(session, form)
+    entries = plan.entry_values(chunk.factor_values)
+    count = chunk.count
+    integer = np.asarray(form.integrality) != 0 if form.integrality is not None else np.zeros(form.num_cols, bool)
+    x0 = setup.nominal.x
+    out = ScenarioResults(
+        status=np.empty(count, dtype=object), objective=np.full(count, np.nan), nominal_value=np.full(count, np.nan),
+        nominal_feasible=np.zeros(count, dtype=bool), violation=np.zeros((count, setup.track_rows.size)),
+        col_violation=np.zeros(count), basis_changed=np.full(count, np.nan),
+        binding_changed=np.zeros(count, dtype=bool), outputs=np.full((count, len(setup.outputs)), np.nan),
+        iterations=np.zeros(count, dtype=np.int64), fallback=np.zeros(count, dtype=bool),
+        factor_values=chunk.factor_values)
+    out.warm = started = np.zeros(count, dtype=bool)
+    out.gap = gaps = np.full(count, np.nan)
+    out.integers_changed = changed = np.zeros(count, dtype=bool)
+    current = session.form
+    for k in range(count):
+        applier.apply(plan.changes(entries[k]))
+        if session.takes_solution:
+            session.set_solution(x0)
+        result = session.solve()
+        out.status[k] = result.status.value
+        out.iterations[k] = result.iterations.get("simplex", 0)
+        started[k] = bool(result.extra.get("mip_start", False))
+        gaps[k] = float(result.mip_gap) if result.mip_gap is not None else np.nan
+        if result.x is None:
+            continue
+        # a time-limited re-solve keeps its incumbent's objective; its status leaves it out of the distribution
+        out.objective[k] = float(result.objective)
+        changed[k] = bool(np.any(np.abs(result.x[integer] - x0[integer]) > 0.5))
+        if result.status is SolveStatus.OPTIMAL:
+            activity = result.row_activity if result.row_activity is not None else current.A @ result.x
+            out.binding_changed[k] = bool((binding_rows(current, activity, setup.nominal.binding_tolerance)
+                                           != setup.nominal.binding).any())
+            for j, output in enumerate(setup.outputs):
+                out.outputs[k, j] = output.evaluate(result, current)
+    return chunk.start, out
+
+
+def chunks_of(total: int, seed: int | None = None, factor_values: np.ndarray | None = None,
+              changes: Sequence[Changes] | None = None) -> list[Chunk]:
+    """Cut ``total`` scenarios into chunks whose size depends on ``total`` only (:func:`chunk_size_for`)."""
+    size = chunk_size_for(total)
+    chunks = []
+    for index, start in enumerate(range(0, total, size)):
+        stop = min(start + size, total)
+        chunks.append(Chunk(index, start, stop - start,
+                            factor_values=None if factor_values is None else factor_values[start:stop],
+                            changes=None if changes is None else list(changes[start:stop]), seed=seed))
+    return chunks
+
+
 def merge(parts: Sequence[tuple[int, ScenarioResults]]) -> ScenarioResults:
     ordered = [part for _, part in sorted(parts, key=lambda item: item[0])]
     first = ordered[0]
@@ -243,7 +315,8 @@ def merge(parts: Sequence[tuple[int, ScenarioResults]]) -> ScenarioResults:
         return np.concatenate(arrays, axis=0)
     merged = ScenarioResults(**{name: stack(name) for name in (
         "status", "objective", "nominal_value", "nominal_feasible", "violation", "col_violation", "basis_changed",
-        "binding_changed", "outputs", "iterations", "fallback", "factor_values")})
+        "binding_changed", "outputs", "iterations", "fallback", "factor_values", "warm", "gap",
+        "integers_changed")})
     merged.track_rows = first.track_rows
     merged.chunks = len(ordered)
     return merged
@@ -295,14 +368,7 @@ def run_scenarios(analysis: AnalysisModel, *, plan: ScenarioPlan | None = None, 
                         analysis.solver)
     if not analysis.form.is_mip:
         setup.options.setdefault("method", "simplex")
-    size = chunk_size_for(total)
-    chunks = []
-    for index, start in enumerate(range(0, total, size)):
-        stop = min(start + size, total)
-        chunks.append(Chunk(index, start, stop - start,
-                            factor_values=None if factor_values is None else factor_values[start:stop],
-                            changes=None if changes is None else list(changes[start:stop]),
-                            seed=seed))
+    chunks = chunks_of(total, seed, factor_values, changes)
     parts = execute(setup, chunks, run_chunk, jobs=jobs, scheduler=scheduler, progress=progress, total=total,
                     on_chunk=on_chunk)
     results = merge(parts)

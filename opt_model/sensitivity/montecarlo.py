@@ -21,9 +21,19 @@ import pandas as pd
 
 from opt_model.errors import ModelError, SensitivityError
 from opt_model.formatting import Readable, format_number, objective_unit_text
-from opt_model.sensitivity.engine import ScenarioResults, run_scenarios, solve_nominal
-from opt_model.sensitivity.outputs import Output, resolve_outputs
-from opt_model.sensitivity.plan import Applier, ScenarioPlan
+from opt_model.sensitivity.engine import (
+    EngineSetup,
+    Nominal,
+    ScenarioResults,
+    binding_rows,
+    chunks_of,
+    merge,
+    run_milp_chunk,
+    run_scenarios,
+    solve_nominal,
+)
+from opt_model.sensitivity.outputs import Output, ResolvedOutput, resolve_outputs
+from opt_model.sensitivity.plan import ScenarioPlan
 from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.stats import cvar, describe, wilson_interval
 from opt_model.sensitivity.targets import resolve_plan
@@ -64,6 +74,12 @@ class RobustnessReport(Readable):
     """The model the scenarios changed (a MILP's with its integers fixed; the analysed stage)."""
     mode: str = ""
     """For a MILP: ``"plan"`` (integer decisions kept) or ``"reoptimise"`` (MILP re-solved per scenario)."""
+    warm_solves: int = 0
+    """Scenario solves that started warm: from the nominal basis (LP), from the nominal incumbent (MILP)."""
+    start: str = ""
+    """How the scenario solves started, in words (warm from what, or cold and why)."""
+    integer_change_rate: float = math.nan
+    """Re-optimise mode: the fraction of solved scenarios whose integer decisions differ from the nominal plan."""
 
     @property
     def optimal_fraction(self) -> float:
@@ -97,7 +113,8 @@ class RobustnessReport(Readable):
             "outputs": json.loads(self.outputs.to_json(orient="records")),
             "warm_start_fallbacks": self.fallbacks, "elapsed_s": self.elapsed_s, "notes": self.notes,
             "objective_unit": self.objective_unit, "stage": self.stage, "problem_class": self.problem_class,
-            "mode": self.mode})
+            "mode": self.mode, "warm_solves": self.warm_solves, "start": self.start,
+            "integer_change_rate": self.integer_change_rate})
 
     def to_text(self) -> str:
         low, high = self.feasible_interval
@@ -125,6 +142,8 @@ class RobustnessReport(Readable):
         if self.regret.get("count"):
             lines.append(f"  regret of keeping the nominal plan (when feasible): mean {num(self.regret['mean'], 4)}, "
                          f"95% {num(self.regret['q95'], 4)}, max {num(self.regret['max'], 4)}")
+        if math.isfinite(self.integer_change_rate):
+            lines.append(f"  integer decisions change in {self.integer_change_rate:.1%} of re-solved scenarios")
         if math.isfinite(self.basis_change_rate):
             lines.append(f"  optimal basis changes in {self.basis_change_rate:.1%} of scenarios; "
                          f"binding set in {self.binding_change_rate:.1%}")
@@ -137,6 +156,8 @@ class RobustnessReport(Readable):
         if not self.outputs.empty:
             lines += ["", "Outputs", self.outputs.to_string(index=False,
                                                             formatters={c: _fmt for c in self.outputs.columns})]
+        if self.start:
+            lines.append(f"  scenario solves: {self.start}")
         lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -165,8 +186,10 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
       re-optimised per scenario.  The feasibility probability is that of the nominal
       plan, the objective distribution that of the best plan with the same integers.
     - ``"reoptimise"``: the same scenarios (same draws) are also re-solved as MILPs
-      (``milp_time_limit`` seconds each; gaps reported); the objective distribution and
-      the regret are those of re-optimising everything.
+      (``milp_time_limit`` seconds each; gaps reported), each starting from the nominal
+      incumbent where the backend takes a MIP start, in chunks through the same
+      ``jobs`` / ``scheduler`` path (identical results for the same seed); the objective
+      distribution, the regret and the outputs are those of re-optimising everything.
 
     ``stage`` picks the objective of a model with objectives by priority (default the
     last, as ``solve`` reports it).  A coefficient target may name a whole block
@@ -215,7 +238,8 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
     nominal_objective = nominal.objective
     if milp and mode == REOPTIMISE:
         assert results.factor_values is not None
-        gaps = reoptimise_milp(analysis, plan, results, options, milp_time_limit)
+        gaps = reoptimise_milp(analysis, plan, results, options, milp_time_limit, x0=x, outputs=resolved, jobs=jobs,
+                               scheduler=scheduler, progress=progress)
         nominal_objective = mip_objective
         open_gaps = gaps[np.isfinite(gaps) & (gaps > 1e-4)]
         if open_gaps.size:
@@ -231,6 +255,11 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
         "QP" if form.Q is not None and form.Q.nnz else "LP"
     report.mode = mode if milp else ""
     report.model = scenario_model
+    report.warm_solves = int(results.warm.sum()) if results.warm is not None else 0
+    report.start = _start_text(report, results)
+    if results.integers_changed is not None:
+        solved = np.isfinite(results.objective)
+        report.integer_change_rate = float(results.integers_changed[solved].mean()) if solved.any() else math.nan
     if not math.isfinite(report.basis_change_rate) or report.problem_class in ("QP", "cone", "MILP"):
         report.basis_change_rate = math.nan
     return report
@@ -250,25 +279,61 @@ def _milp_plan(analysis: AnalysisModel, result: Any, options: dict[str, Any] | N
 
 
 def reoptimise_milp(analysis: AnalysisModel, plan: ScenarioPlan, results: ScenarioResults,
-                    options: dict[str, Any] | None, time_limit: float) -> np.ndarray:
-    """Re-solve the MILP for every scenario of ``results`` (same draws); replace status and objective in place.
+                    options: dict[str, Any] | None, time_limit: float, *, x0: np.ndarray | None = None,
+                    outputs: Sequence[ResolvedOutput] = (), jobs: int = 1, scheduler: Any = None,
+                    progress: bool = False) -> np.ndarray:
+    """Re-solve the MILP for every scenario of ``results`` (same draws); replace its per-scenario records in place.
 
-    One session, changed in place per scenario (:class:`~opt_model.sensitivity.plan.Applier`),
-    each solve limited to ``time_limit`` seconds.  Returns the relative gap of each re-solve.
+    Status, objective, outputs, binding-set changes, warm flags and integer-decision
+    changes become those of the MILP re-solves; the nominal plan's feasibility stays.
+    Scenarios run in the chunks of the plan-mode run (:func:`~opt_model.sensitivity.engine.chunks_of`)
+    through :func:`~opt_model.sensitivity.parallel.execute` (serial, ``jobs`` processes
+    or Dask), each chunk in a fresh session, each scenario starting from the nominal
+    incumbent ``x0`` (solved here when not given) and limited to ``time_limit``
+    seconds.  Returns the relative gap of each re-solve.
     """
+    from opt_model.sensitivity.parallel import execute
     assert results.factor_values is not None
-    session = analysis.session({"time_limit": time_limit, **(options or {})})
-    applier = Applier(session, analysis.form)
-    entries = plan.entry_values(results.factor_values)
-    gaps = np.full(results.count, np.nan)
-    for k in range(results.count):
-        applier.apply(plan.changes(entries[k]))
-        solved = session.solve()
-        results.status[k] = solved.status.value  # a time-limited re-solve is left out of the distribution
-        results.objective[k] = float(solved.objective) if solved.x is not None else np.nan
-        gaps[k] = float(solved.mip_gap) if solved.mip_gap is not None else np.nan
-        results.basis_changed[k] = False
-    return gaps
+    form = analysis.form
+    merged = {"time_limit": time_limit, **(options or {})}
+    if x0 is None:
+        x0, _ = _milp_plan(analysis, None, options, time_limit)
+    x0 = np.asarray(x0, dtype=float)
+    activity = form.A @ x0
+    nominal = Nominal(float(form.c @ x0) + form.constant, x0, activity, None, None, None,
+                      binding_rows(form, activity))
+    setup = EngineSetup(form, nominal, plan, list(outputs), np.zeros(0, dtype=np.int64), merged,
+                        solver=analysis.solver)
+    chunks = chunks_of(results.count, factor_values=results.factor_values)
+    milp = merge(execute(setup, chunks, run_milp_chunk, jobs=jobs, scheduler=scheduler, progress=progress,
+                         total=results.count))
+    results.status = milp.status  # a time-limited re-solve is left out of the distribution by its status
+    results.objective = milp.objective
+    results.outputs = milp.outputs
+    results.binding_changed = milp.binding_changed
+    results.basis_changed = np.full(results.count, np.nan)
+    results.warm = milp.warm
+    results.gap = milp.gap
+    results.integers_changed = milp.integers_changed
+    assert milp.gap is not None
+    return milp.gap
+
+
+def _start_text(report: RobustnessReport, results: ScenarioResults) -> str:
+    """How the scenario solves started: warm from what, or cold and why."""
+    count = results.count
+    warm = int(results.warm.sum()) if results.warm is not None else 0
+    if report.mode == REOPTIMISE:
+        if warm:
+            return f"MILP re-solves start from the nominal incumbent (MIP start) in {warm} of {count}"
+        return "MILP re-solves from scratch (the backend takes no MIP start)"
+    if report.problem_class == "QP" and not warm:
+        return "cold: HiGHS's QP solver takes no starting basis or point, so each scenario is solved from scratch"
+    if report.problem_class == "cone" and not warm:
+        return "cold: the conic backends solve each scenario from scratch (no warm start)"
+    if warm:
+        return f"warm from the nominal optimal basis in {warm} of {count}"
+    return "cold: the backend has no warm start; each scenario is solved from scratch"
 
 
 def summarise(analysis: AnalysisModel, labels: list[str], results: ScenarioResults, nominal_objective: float,

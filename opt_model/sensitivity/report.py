@@ -359,7 +359,7 @@ def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
         if "column" in report.bounds and len(report.bounds) else report.bounds
     limits, skipped = milp_limits(analysis, x, step, max_steps)
     report.steps = step_effects(analysis, limits, mip_objective, step=step, options=options,
-                                time_limit=step_time_limit)
+                                time_limit=step_time_limit, start=x)
     report.resolves += 2 * len(limits)
     gaps = report.steps[["gap_up", "gap_down"]].to_numpy(dtype=float)
     notes.append(f"the model has {int(integer.sum())} integer variables: the dual and range columns are those of "

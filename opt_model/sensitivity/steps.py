@@ -113,13 +113,18 @@ def _undo(session: Session, undo: tuple[Any, Any, Any]) -> None:
 def step_effects(analysis: AnalysisModel, limits: Sequence[Limit], nominal_objective: float, *,
                  step: float | np.ndarray = 1.0, directions: Sequence[int] = (1, -1),
                  options: Mapping[str, Any] | None = None, time_limit: float = DEFAULT_STEP_TIME_LIMIT,
-                 session: Session | None = None) -> pd.DataFrame:
+                 session: Session | None = None, start: np.ndarray | None = None) -> pd.DataFrame:
     """Re-solve the model with each limit moved by ``+step`` and ``-step``; one row per limit.
 
     ``change_up`` / ``change_down`` are the optimal objective after the move minus
     ``nominal_objective`` (NaN when the re-solve found no solution: its status says
     why).  ``gap_*`` is the relative MIP gap of the re-solve (NaN for LPs).  The
     session (opened here unless given) is left as it was found.
+
+    A MILP re-solve starts from ``start`` (the nominal incumbent; solved here when not
+    given and the session takes starting solutions, :attr:`~solvers.Session.takes_solution`):
+    where the moved limit keeps it feasible it is the first incumbent, else it is dropped;
+    the answer is the same as a cold solve's, found sooner.
 
     Example
     -------
@@ -138,12 +143,10 @@ def step_effects(analysis: AnalysisModel, limits: Sequence[Limit], nominal_objec
     merged = dict(options or {})
     if analysis.form.is_mip:
         merged.setdefault("time_limit", time_limit)
-    own = session is None
     live = session if session is not None else analysis.session(merged)
-    start = None
-    if own:
+    mip_start = analysis.form.is_mip and live.takes_solution
+    if mip_start and start is None:
         start = live.solve().x
-    warm_mip = getattr(live, "set_solution", None) if analysis.form.is_mip else None
     for record, limit, size in zip(records, limits, steps.tolist(), strict=True):
         record["step"] = size
         for direction, side in ((1, "up"), (-1, "down")):
@@ -155,8 +158,8 @@ def step_effects(analysis: AnalysisModel, limits: Sequence[Limit], nominal_objec
             if undo is None:
                 record[f"status_{side}"] = "not applicable"
                 continue
-            if start is not None and warm_mip is not None:
-                warm_mip(start)  # the incumbent as a MIP start (used where it stays feasible)
+            if mip_start and start is not None:
+                live.set_solution(start)  # the incumbent as a MIP start (used where it stays feasible)
             try:
                 result = live.solve()
             finally:
