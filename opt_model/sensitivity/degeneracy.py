@@ -212,10 +212,20 @@ def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[
 
 def _row_range(session: Session, result: BackendResult, row: int, move_lower: bool, move_upper: bool,
                rhs: float) -> tuple[float, float]:
-    """The rhs range of one row at the session's current optimum (see ``report.rhs_ranges``)."""
-    ranging = session.ranging()
-    n = session.form.num_cols
-    if (n + row) in set(session.basic_variables().tolist()):
+    """The rhs range of one row at the session's current optimum (see ``report.rhs_ranges``).
+
+    A session that ranges one row on its own (``row_bound_range``: HiGHS, from its basis
+    factor) is asked for that row only; others range everything.
+    """
+    one_row = getattr(session, "row_bound_range", None)
+    if one_row is not None:
+        nonbasic = one_row(row, result)
+    else:
+        n = session.form.num_cols
+        ranging = session.ranging()
+        nonbasic = None if (n + row) in set(session.basic_variables().tolist()) else (
+            float(ranging.row_bound_down.value[row]), float(ranging.row_bound_up.value[row]))
+    if nonbasic is None:
         assert result.row_activity is not None
         activity = float(result.row_activity[row])
         if move_upper and not move_lower:
@@ -223,4 +233,4 @@ def _row_range(session: Session, result: BackendResult, row: int, move_lower: bo
         if move_lower and not move_upper:
             return float("-inf"), activity
         return rhs, rhs
-    return float(ranging.row_bound_down.value[row]), float(ranging.row_bound_up.value[row])
+    return nonbasic
