@@ -98,6 +98,9 @@ def register(subparsers: Any) -> None:
                              "per scenario (reoptimise, time-limited)")
     robust.add_argument("--stage", default=None, metavar="N|NAME",
                         help="objectives by priority: the stage to analyse (default the last, earlier held)")
+    robust.add_argument("--all-stages", action="store_true",
+                        help="objectives by priority: re-solve every stage per scenario (earlier objectives "
+                             "re-optimised and held again), not only the analysed one with the earlier held")
     robust.add_argument("--percent", type=float, default=10.0,
                         help="without declared uncertain parameters: +-PERCENT %% on every capacity, cost and "
                              "variable upper bound (default 10)")
@@ -240,7 +243,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
             else f"the model is infeasible\n{diagnosis.to_text()}\n"
         emit(text, args.output)
         return 1
-    payload = report.to_dict()
+    payload = report.to_dict() if args.format in ("json", "csv") else {}  # text output reads the report itself
     bottlenecks = bottleneck_report(report) if args.bottlenecks else None
     if bottlenecks is not None:
         payload["bottlenecks"] = bottlenecks.to_dict()
@@ -301,7 +304,8 @@ def run_robustness(args: argparse.Namespace) -> int:
     params = _parameters(analysis, args, path)
     thresholds = _thresholds(analysis.model, args.threshold)
     report = robustness(analysis, params, scenarios=args.scenarios, seed=args.seed, jobs=args.jobs,
-                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage)
+                        scheduler=args.scheduler, progress=not args.no_progress, mode=args.mode, stage=args.stage,
+                        stages="all" if args.all_stages else "held")
     verdict = evaluate(report, thresholds) if thresholds else None
     payload = report.to_dict()
     if verdict is not None:
