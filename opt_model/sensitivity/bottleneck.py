@@ -61,6 +61,8 @@ class BottleneckReport(Readable):
     problem_class: str = "LP"
     stage: str = ""
     notes: list[str] = field(default_factory=list)
+    unchecked: int = 0
+    """MILP: binding or near-binding limits in scope that were not re-solved (beyond ``max_steps``)."""
 
     @property
     def bottlenecks(self) -> pd.DataFrame:
@@ -86,7 +88,7 @@ class BottleneckReport(Readable):
         sign = "+" if row["direction"] > 0 else "-"
         step = float(row["step"])
         step_text = f"{sign}{format_number(step, 4)}{limit_unit}"
-        rate = float(row["gain_per_unit"]) * (1.0 if self.sense == "maximize" else -1.0) * row["direction"]
+        rate = float(row["gain_per_unit"]) * (1.0 if self.sense == "maximize" else -1.0)  # per unit relaxed
         if self.problem_class == MILP:
             relaxed = effect_phrase(row["step_change"], self.sense, unit, row["step_status"])
             text = f"{what} is binding: {step_text} {relaxed}"
@@ -111,10 +113,57 @@ class BottleneckReport(Readable):
             change = rate * step
             return f"{what} is binding: {step_text} {effect_phrase(change, self.sense, unit)}, with no limit in " \
                 "this basis"
-        first = f"for the first {format_number(headroom, 4)}{limit_unit}" if math.isfinite(headroom) \
-            else "at the optimum (degenerate: how far it holds is unknown)"
-        return f"{what} is binding: {rate_text} {first}; {step_text} " \
-            f"{effect_phrase(row['step_change'], self.sense, unit, row['step_status'])} (re-solved)"
+        effect = effect_phrase(row["step_change"], self.sense, unit, row["step_status"])
+        if not math.isfinite(headroom):  # degenerate: the dual need not hold for any move; only the re-solve tells
+            return f"{what} is binding: {step_text} {effect} (re-solved; degenerate optimum, so no rate is stated)"
+        return f"{what} is binding: {rate_text} for the first {format_number(headroom, 4)}{limit_unit}; " \
+            f"{step_text} {effect} (re-solved)"
+
+    def none_text(self) -> str:
+        """The sentence printed when no limit is a bottleneck (saying what was not checked, for MILPs)."""
+        if self.unchecked:
+            return f"none among the limits re-solved; {self.unchecked} more binding or near-binding limit(s) in " \
+                "scope were not re-solved, so they may matter (raise max_steps / --max-steps)"
+        return "none: no binding limit changes the objective"
+
+    def claims(self, top: int = DEFAULT_SENTENCES) -> list[dict[str, Any]]:
+        """What each sentence of :meth:`messages` states, as numbers a re-solve can check.
+
+        Per sentence: the limit (``what``, ``name``, ``kind`` of the row, relaxing
+        ``direction``), the ``step`` it speaks of and ``change``, the change of the
+        optimal objective for that whole relaxing step; for MILPs ``tighten_change``,
+        the change for one step the other way; where a rate is stated, ``rate`` (the
+        change of the objective per unit moved in the relaxing direction) with
+        ``rate_holds_for`` (how far it holds: a number, ``None`` for no limit in the basis)
+        or ``rate_is_local`` (QP and cone programs: a derivative at the optimum only).
+        """
+        out = []
+        records: list[dict[Any, Any]] = self.bottlenecks.head(top).to_dict("records")
+        for row, sentence in zip(records, self.messages(top), strict=True):
+            claim: dict[str, Any] = {"sentence": sentence, "what": row["what"], "name": row["name"],
+                                     "kind": row["kind"], "direction": int(row["direction"]),
+                                     "side": ("lower" if row["direction"] < 0 else "upper") if row["what"] == ROW
+                                     else "", "step": float(row["step"]), "unit": row["unit"]}
+            headroom = float(row["headroom"])
+            signed = float(row["gain_per_unit"]) * (1.0 if self.sense == "maximize" else -1.0)
+            if self.problem_class == MILP:
+                claim.update(change=_num(row["step_change"]), status=row["step_status"],
+                             tighten_change=_num(row["tighten_change"]), tighten_status=row["tighten_status"])
+            elif self.problem_class in ("QP", "cone"):
+                claim.update(change=_num(row["step_change"]), status=row["step_status"], rate=signed,
+                             rate_is_local=True)
+            elif math.isfinite(headroom) and headroom >= float(row["step"]) * (1 - 1e-9):
+                claim.update(change=signed * float(row["step"]), status="optimal", rate=signed,
+                             rate_holds_for=headroom)
+            elif np.isinf(headroom):
+                claim.update(change=signed * float(row["step"]), status="optimal", rate=signed, rate_holds_for=None)
+            elif math.isfinite(headroom):
+                claim.update(change=_num(row["step_change"]), status=row["step_status"], rate=signed,
+                             rate_holds_for=headroom)
+            else:
+                claim.update(change=_num(row["step_change"]), status=row["step_status"])
+            out.append(claim)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         records = []
@@ -127,12 +176,13 @@ class BottleneckReport(Readable):
         prices = json.loads(self.prices.to_json(orient="records"))
         return {"sense": self.sense, "objective_unit": self.objective_unit, "scope": self.scope,
                 "problem_class": self.problem_class, "stage": self.stage, "messages": self.messages(),
+                "claims": self.claims(), "unchecked": self.unchecked,
                 "constraints": records, "groups": groups, "prices": prices, "notes": list(self.notes)}
 
     def to_text(self, top: int = 20) -> str:
         stage = f", {self.stage}" if self.stage else ""
         lines = [f"Bottlenecks ({self.scope}{stage})"]
-        lines += [f"  {line}" for line in self.messages(top)] or ["  none: no binding limit changes the objective"]
+        lines += [f"  {line}" for line in self.messages(top)] or [f"  {self.none_text()}"]
         if not self.groups.empty:
             table = self.groups.to_string(index=False, formatters={c: _fmt for c in self.groups.columns})
             lines += ["", "Binding limits by name", table]
@@ -212,11 +262,10 @@ def bottleneck_report(source: Any, *, resources_only: bool | None = None, object
     table["tighten_status"] = ""
     if report.problem_class == MILP:
         _from_milp_steps(table, report, better)
-    table = table.sort_values(["binding", "gain_per_unit", "utilisation"], ascending=[False, False, False],
-                              kind="stable").reset_index(drop=True)
+    table = _sorted(table)
     notes: list[str] = []
     if report.problem_class != MILP and report.analysis is not None:
-        _resolve_steps(table, report, step, sentences, notes)
+        table = _resolve_steps(table, report, step, sentences, notes)
     table = table[TABLE_COLUMNS]
     by_range = table.sort_values("gain_over_range", ascending=False, kind="stable", na_position="last")
     binding = table[table["binding"]]
@@ -229,8 +278,17 @@ def bottleneck_report(source: Any, *, resources_only: bool | None = None, object
     groups.insert(2, "rows", groups["group"].map(sizes).to_numpy())
     scope = ("resources" if resources_only else "all constraints") + \
         (" and variable bounds" if len(bound_table) else "")
+    unchecked = 0
+    skipped = report.skipped_limits
+    if report.problem_class == MILP and skipped is not None and len(skipped):
+        in_scope = set(table["name"])  # the candidates this report ranks (rows in scope, active bounds)
+        unchecked = int(sum(1 for name in skipped["name"] if name in in_scope))
+        if unchecked:
+            notes.append(f"{unchecked} binding or near-binding limit(s) in scope were not re-solved (at most "
+                         "max_steps are): raise max_steps (--max-steps) to rank them")
     return BottleneckReport(table, by_range.reset_index(drop=True), groups.reset_index(drop=True), report.sense,
-                            unit, scope, prices.reset_index(drop=True), report.problem_class, report.stage, notes)
+                            unit, scope, prices.reset_index(drop=True), report.problem_class, report.stage, notes,
+                            unchecked)
 
 
 def _row_candidates(rows: pd.DataFrame, better: float) -> pd.DataFrame:
@@ -309,35 +367,69 @@ def _from_milp_steps(table: pd.DataFrame, report: SensitivityReport, better: flo
         table.loc[position, "gain_per_unit"] = max(relax_gain, 0.0)
 
 
+SORT_KEYS = ["binding", "gain_per_unit", "utilisation"]
+
+
+def _sorted(table: pd.DataFrame) -> pd.DataFrame:
+    return table.sort_values(SORT_KEYS, ascending=[False, False, False], kind="stable").reset_index(drop=True)
+
+
 def _resolve_steps(table: pd.DataFrame, report: SensitivityReport, step: float, sentences: int,
-                   notes: list[str]) -> None:
-    """Re-solve the whole step for the first ``sentences`` bottlenecks whose rate does not hold for it."""
+                   notes: list[str]) -> pd.DataFrame:
+    """Re-solve the whole step for the first ``sentences`` bottlenecks whose rate does not hold for it.
+
+    At a degenerate optimum (no range measured) the dual need not hold in the relaxing
+    direction at all: there the re-solved step replaces the rate (its average over the
+    step), so a limit whose relaxation changes nothing leaves the bottlenecks and the
+    next one moves up (and is re-solved in turn when it needs it).  Returns the table,
+    sorted again.
+    """
     analysis = report.analysis
     assert analysis is not None
-    gain = table["gain_per_unit"].to_numpy(dtype=float)
-    candidates = np.flatnonzero(table["binding"].to_numpy(dtype=bool) & (gain > 0))[:sentences]
-    room = table["headroom"].to_numpy(dtype=float)
     always = report.problem_class in ("QP", "cone")
-    need = [int(k) for k in candidates if always or not (np.isinf(room[k]) or room[k] >= step * (1 - 1e-9))]
-    if not need:
-        return
+    better = 1.0 if report.sense == "maximize" else -1.0
     names = {name: k for k, name in enumerate(analysis.row_names())}
     columns = {name: k for k, name in enumerate(analysis.col_names())}
-    for direction in (1, -1):
-        chosen = [k for k in need if table["direction"].iat[k] == direction]
-        limits = []
-        for k in chosen:
-            what, name = str(table.loc[k, "what"]), str(table.loc[k, "name"])
-            index = names[name] if what == ROW else columns[name]
-            side = "lower" if table.loc[k, "kind"] == GE else "upper"
-            limits.append(Limit(what, index, side if what == ROW else ""))
-        if not limits:
-            continue
-        effects = step_effects(analysis, limits, report.objective, step=step, directions=(direction,))
-        side = "up" if direction > 0 else "down"
-        for k, effect in zip(chosen, effects.to_dict("records"), strict=True):
-            table.loc[k, "step_change"] = effect[f"change_{side}"]
-            table.loc[k, "step_status"] = effect[f"status_{side}"]
-    why = "local rates of QP and cone programs have no range" if always else "the rate does not hold that far"
-    notes.append(f"{len(need)} bottleneck sentence(s) re-solved the whole step of {format_number(step)} unit(s): "
-                 f"{why}")
+    resolved = np.zeros(len(table), dtype=bool)
+    count = degenerate_zero = 0
+    for _round in range(20):
+        gain = table["gain_per_unit"].to_numpy(dtype=float)
+        candidates = np.flatnonzero(table["binding"].to_numpy(dtype=bool) & (gain > 0))[:sentences]
+        room = table["headroom"].to_numpy(dtype=float)
+        need = [int(k) for k in candidates if not resolved[k] and (
+            always or not (np.isinf(room[k]) or room[k] >= step * (1 - 1e-9)))]
+        if not need:
+            break
+        for direction in (1, -1):
+            chosen = [k for k in need if table["direction"].iat[k] == direction]
+            limits = []
+            for k in chosen:
+                what, name = str(table.loc[k, "what"]), str(table.loc[k, "name"])
+                index = names[name] if what == ROW else columns[name]
+                side = "lower" if direction < 0 else "upper"  # relaxing a row downwards moves its lower bound
+                limits.append(Limit(what, index, side if what == ROW else ""))
+            if not limits:
+                continue
+            effects = step_effects(analysis, limits, report.objective, step=step, directions=(direction,))
+            side = "up" if direction > 0 else "down"
+            for k, effect in zip(chosen, effects.to_dict("records"), strict=True):
+                change = float(effect[f"change_{side}"])
+                table.loc[k, "step_change"] = change
+                table.loc[k, "step_status"] = effect[f"status_{side}"]
+                if not always and math.isnan(room[k]) and math.isfinite(change):
+                    average = max(better * change / step, 0.0)
+                    table.loc[k, "gain_per_unit"] = average
+                    degenerate_zero += average == 0.0
+        resolved[need] = True
+        count += len(need)
+        table = table.assign(_resolved=resolved)
+        table = _sorted(table)
+        resolved = table.pop("_resolved").to_numpy(dtype=bool)
+    if count:
+        why = "local rates of QP and cone programs have no range" if always else "the rate does not hold that far"
+        notes.append(f"{count} bottleneck sentence(s) re-solved the whole step of {format_number(step)} unit(s): "
+                     f"{why}")
+    if degenerate_zero:
+        notes.append(f"{degenerate_zero} limit(s) with a nonzero dual at a degenerate optimum change nothing when "
+                     "relaxed by the whole step (re-solved): they are not bottlenecks")
+    return table

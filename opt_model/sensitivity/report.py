@@ -34,6 +34,7 @@ from opt_model.sensitivity.steps import (
     STEP_COLUMNS,
     UPPER,
     Limit,
+    limit_names,
     step_effects,
 )
 from solvers import BackendResult, Basis, Ranging, RangingRecord, Sense, Session, SolveStatus, StandardForm
@@ -89,6 +90,8 @@ class SensitivityReport(Readable):
     step: float = 1.0
     stage: str = ""
     solver: str = ""
+    skipped_limits: pd.DataFrame | None = None
+    """MILP: binding or near-binding limits that were not re-solved (beyond ``max_steps``)."""
     solve_iterations: int = -1
     """Simplex iterations of the report's own solve: 0 when it started from the basis of the solve that
     produced the result (``result.sensitivity()``), -1 when not measured."""
@@ -357,7 +360,10 @@ def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
     integer = np.asarray(form.integrality) != 0 if form.integrality is not None else np.zeros(form.num_cols, bool)
     report.bounds = report.bounds[~integer[report.bounds["column"].to_numpy(dtype=int)]] \
         if "column" in report.bounds and len(report.bounds) else report.bounds
-    limits, skipped = milp_limits(analysis, x, step, max_steps)
+    limits, left_out = milp_limits_skipped(analysis, x, step, max_steps)
+    skipped = len(left_out)
+    report.skipped_limits = pd.DataFrame.from_records(limit_names(analysis, left_out),
+                                                      columns=["name", "what", "group", "label", "unit", "limit"])
     report.steps = step_effects(analysis, limits, mip_objective, step=step, options=options,
                                 time_limit=step_time_limit, start=x)
     report.resolves += 2 * len(limits)
@@ -377,12 +383,22 @@ def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
 
 
 def milp_limits(analysis: AnalysisModel, x: np.ndarray, step: float, max_steps: int) -> tuple[list[Limit], int]:
-    """Binding or near-binding limits of a MILP solution ``x`` (slack below ``step``), tightest first.
+    """Binding or near-binding limits of a MILP solution ``x`` (slack below ``step``), in the order re-solved.
 
     Rows with a finite right-hand side, finite upper bounds of continuous and general
     integer columns, and nonzero lower bounds of those columns; binaries' 0/1 bounds are
-    not limits anyone buys.  Returns the first ``max_steps`` and how many were left out.
+    not limits anyone buys.  Limits the bottleneck report can name come first (the
+    model's resources and variable bounds, then other inequality rows), balance rows
+    (equalities) last; tightest first within each.  Returns the first ``max_steps`` and
+    how many were left out (:func:`milp_limits_skipped` lists them).
     """
+    chosen, skipped = milp_limits_skipped(analysis, x, step, max_steps)
+    return chosen, len(skipped)
+
+
+def milp_limits_skipped(analysis: AnalysisModel, x: np.ndarray, step: float,
+                        max_steps: int) -> tuple[list[Limit], list[Limit]]:
+    """:func:`milp_limits` with the limits left out (beyond ``max_steps``) as a list."""
     form = analysis.form
     activity = form.A @ x
     rhs, move_lower, move_upper = active_bounds(form, activity)
@@ -396,15 +412,21 @@ def milp_limits(analysis: AnalysisModel, x: np.ndarray, step: float, max_steps: 
     up_ok = np.isfinite(form.col_upper) & ~binary & (up_slack < step) & (form.col_lower < form.col_upper)
     low_ok = np.isfinite(form.col_lower) & ~binary & (form.col_lower != 0) & (low_slack < step) \
         & (form.col_lower < form.col_upper)
-    candidates: list[tuple[float, Limit]] = []
+    kinds = analysis.row_kinds()
+    resource = np.zeros(form.num_rows, dtype=bool)
+    for group in analysis.row_groups:
+        resource[group.start:group.stop] = group.is_resource
+    has_resources = bool(resource.any())
+    candidates: list[tuple[int, float, Limit]] = []
     for row in np.flatnonzero(row_ok).tolist():
         side = "lower" if move_lower[row] and not move_upper[row] else "upper"
-        candidates.append((float(row_slack[row]), Limit(ROW, row, side)))
-    candidates += [(float(up_slack[col]), Limit(UPPER, col)) for col in np.flatnonzero(up_ok).tolist()]
-    candidates += [(float(low_slack[col]), Limit(LOWER, col)) for col in np.flatnonzero(low_ok).tolist()]
-    candidates.sort(key=lambda item: item[0])
-    chosen = [limit for _, limit in candidates[:max_steps]]
-    return chosen, max(0, len(candidates) - max_steps)
+        rank = 2 if kinds[row] == EQ else 0 if (resource[row] or not has_resources) else 1
+        candidates.append((rank, float(row_slack[row]), Limit(ROW, row, side)))
+    candidates += [(0, float(up_slack[col]), Limit(UPPER, col)) for col in np.flatnonzero(up_ok).tolist()]
+    candidates += [(0, float(low_slack[col]), Limit(LOWER, col)) for col in np.flatnonzero(low_ok).tolist()]
+    candidates.sort(key=lambda item: (item[0], item[1]))
+    limits = [limit for _, _, limit in candidates]
+    return limits[:max_steps], limits[max_steps:]
 
 
 def _dual_report(analysis: AnalysisModel, backend: BackendResult | None, notes: list[str],
