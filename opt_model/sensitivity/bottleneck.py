@@ -27,7 +27,7 @@ import pandas as pd
 
 from opt_model.formatting import Readable, format_number, objective_unit_text
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE
-from opt_model.sensitivity.report import MILP, SensitivityReport, _num, sensitivity_report
+from opt_model.sensitivity.report import MILP, SensitivityReport, json_number, sensitivity_report
 from opt_model.sensitivity.steps import LOWER, ROW, UPPER, Limit, effect_phrase, step_effects
 
 TABLE_COLUMNS = ["name", "group", "label", "unit", "kind", "what", "activity", "capacity", "utilisation", "dual",
@@ -147,10 +147,10 @@ class BottleneckReport(Readable):
             headroom = float(row["headroom"])
             signed = float(row["gain_per_unit"]) * (1.0 if self.sense == "maximize" else -1.0)
             if self.problem_class == MILP:
-                claim.update(change=_num(row["step_change"]), status=row["step_status"],
-                             tighten_change=_num(row["tighten_change"]), tighten_status=row["tighten_status"])
+                claim.update(change=json_number(row["step_change"]), status=row["step_status"],
+                             tighten_change=json_number(row["tighten_change"]), tighten_status=row["tighten_status"])
             elif self.problem_class in ("QP", "cone"):
-                claim.update(change=_num(row["step_change"]), status=row["step_status"], rate=signed,
+                claim.update(change=json_number(row["step_change"]), status=row["step_status"], rate=signed,
                              rate_is_local=True)
             elif math.isfinite(headroom) and headroom >= float(row["step"]) * (1 - 1e-9):
                 claim.update(change=signed * float(row["step"]), status="optimal", rate=signed,
@@ -158,17 +158,17 @@ class BottleneckReport(Readable):
             elif np.isinf(headroom):
                 claim.update(change=signed * float(row["step"]), status="optimal", rate=signed, rate_holds_for=None)
             elif math.isfinite(headroom):
-                claim.update(change=_num(row["step_change"]), status=row["step_status"], rate=signed,
+                claim.update(change=json_number(row["step_change"]), status=row["step_status"], rate=signed,
                              rate_holds_for=headroom)
             else:
-                claim.update(change=_num(row["step_change"]), status=row["step_status"])
+                claim.update(change=json_number(row["step_change"]), status=row["step_status"])
             out.append(claim)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         records = []
         for row in self.table.itertuples(index=False):
-            records.append({key: (_num(value) if isinstance(value, (float, np.floating)) else
+            records.append({key: (json_number(value) if isinstance(value, (float, np.floating)) else
                                   bool(value) if isinstance(value, (bool, np.bool_)) else
                                   int(value) if isinstance(value, np.integer) else value)
                             for key, value in zip(TABLE_COLUMNS, row, strict=True)})

@@ -131,23 +131,24 @@ class SensitivityReport(Readable):
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``objective``, ``variables``, ``constraints``, ``bounds``, ``steps`` (infinities as None)."""
+        num = json_number
         variables = [
-            {"name": r.name, "value": _num(r.value), "reduced_cost": _num(r.reduced_cost), "cost": _num(r.cost),
-             "cost_lower": _num(r.cost_lower), "cost_upper": _num(r.cost_upper),
-             "objective_at_cost_lower": _num(r.objective_at_cost_lower),
-             "objective_at_cost_upper": _num(r.objective_at_cost_upper), "basic": bool(r.basic)}
+            {"name": r.name, "value": num(r.value), "reduced_cost": num(r.reduced_cost), "cost": num(r.cost),
+             "cost_lower": num(r.cost_lower), "cost_upper": num(r.cost_upper),
+             "objective_at_cost_lower": num(r.objective_at_cost_lower),
+             "objective_at_cost_upper": num(r.objective_at_cost_upper), "basic": bool(r.basic)}
             for r in self.variables.itertuples(index=False)]
         constraints = [
-            {"name": r.name, "group": r.group, "kind": r.kind, "activity": _num(r.activity),
-             "slack": _num(r.slack), "dual": _num(r.dual), "rhs": _num(r.rhs), "rhs_lower": _num(r.rhs_lower),
-             "rhs_upper": _num(r.rhs_upper), "objective_at_rhs_lower": _num(r.objective_at_rhs_lower),
-             "objective_at_rhs_upper": _num(r.objective_at_rhs_upper), "dual_left": _num(r.dual_left),
-             "dual_right": _num(r.dual_right), "dual_left_from": _num(r.dual_left_from),
-             "dual_right_to": _num(r.dual_right_to), "degenerate": bool(r.degenerate),
+            {"name": r.name, "group": r.group, "kind": r.kind, "activity": num(r.activity),
+             "slack": num(r.slack), "dual": num(r.dual), "rhs": num(r.rhs), "rhs_lower": num(r.rhs_lower),
+             "rhs_upper": num(r.rhs_upper), "objective_at_rhs_lower": num(r.objective_at_rhs_lower),
+             "objective_at_rhs_upper": num(r.objective_at_rhs_upper), "dual_left": num(r.dual_left),
+             "dual_right": num(r.dual_right), "dual_left_from": num(r.dual_left_from),
+             "dual_right_to": num(r.dual_right_to), "degenerate": bool(r.degenerate),
              "one_sided": bool(r.one_sided),
              "binding": bool(r.binding), "resource": bool(r.resource), "unit": r.unit}
             for r in self.constraints.itertuples(index=False)]
-        return {"model": self.model_name, "objective": _num(self.objective), "sense": self.sense,
+        return {"model": self.model_name, "objective": num(self.objective), "sense": self.sense,
                 "objective_unit": self.objective_unit, "stage": self.stage, "problem_class": self.problem_class,
                 "dual_meaning": self.dual_label, "solver": self.solver, "notes": list(self.notes),
                 "degeneracy": self.degeneracy.as_dict(), "variables": variables, "constraints": constraints,
@@ -243,7 +244,8 @@ def _cell(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
-def _num(value: Any) -> float | None:
+def json_number(value: Any) -> float | None:
+    """A number for JSON: a finite float (0 for -0), or None for None, NaN and infinities."""
     if value is None:
         return None
     number = float(value)
