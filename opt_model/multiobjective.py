@@ -290,6 +290,11 @@ class StageSequence:
     objectives: list[Objective]
     first_row: int
 
+    @property
+    def rows(self) -> np.ndarray:
+        """The hold rows this sequence sets (one per earlier stage)."""
+        return np.arange(self.first_row, self.first_row + len(self.costs))
+
     def run(self, session: Any) -> SolveStatus | None:
         """Re-run the earlier stages; None when all ended optimal, else the status that stopped them."""
         if not self.costs:
@@ -298,7 +303,7 @@ class StageSequence:
         final_costs = np.array(form.c, dtype=float, copy=True)
         final_sense = form.sense
         count = len(self.costs)
-        rows = np.arange(self.first_row, self.first_row + count)
+        rows = self.rows
         lower = np.full(count, -np.inf)
         upper = np.full(count, np.inf)
         columns = np.arange(final_costs.size)

@@ -45,6 +45,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--repeats", type=int, default=None, metavar="N",
                         help="isolated runs of each strategy configuration (default: 3 when a run takes under 2 s, "
                              "else 1; the median time counts)")
+    parser.add_argument("--stage", default=None, metavar="N|NAME",
+                        help="objectives by priority: the stage analysed and validated (default the last, "
+                             "earlier stages held)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="what to print on stdout")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(handler=run_lifecycle)
@@ -62,7 +65,8 @@ def run_lifecycle(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(f"{spec.stem}-lifecycle")
     report = lifecycle(spec, out=out, time_limit=args.time_limit, samples=args.samples, jobs=args.jobs,
                        seed=args.seed, solvers=solvers, pareto_points=args.pareto_points,
-                       global_method=args.global_method, repeats=args.repeats, progress=not args.quiet)
+                       global_method=args.global_method, repeats=args.repeats, progress=not args.quiet,
+                       stage=args.stage)
     if args.format == "json":
         sys.stdout.write(report.to_json())
     else:

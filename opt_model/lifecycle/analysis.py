@@ -50,6 +50,10 @@ class Analysis:
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     scope: str = "resources"
+    stage: str = ""
+    """Objectives by priority: the stage analysed (``"stage 2 of 2: energy in kWh, earlier stages held"``)."""
+    objective_unit: str = ""
+    """The unit of the analysed objective (that stage's)."""
     infeasibility: Any = None
     repair: list[AppliedChange] = field(default_factory=list)
     repaired_objective: float | None = None
@@ -74,7 +78,8 @@ class Analysis:
         records = [{key: _json_value(value) for key, value in row.items()}
                    for row in self.table.to_dict(orient="records")]
         return {
-            "status": self.status, "feasible": self.feasible, "scope": self.scope, "messages": self.messages,
+            "status": self.status, "feasible": self.feasible, "scope": self.scope, "stage": self.stage,
+            "objective_unit": self.objective_unit, "messages": self.messages,
             "notes": self.notes, "table": records,
             "infeasibility": self.infeasibility.to_dict() if self.infeasibility is not None else None,
             "repair": [change.to_dict() for change in self.repair], "repaired_objective": self.repaired_objective,
@@ -179,14 +184,17 @@ def _messages_from_duals(table: pd.DataFrame, sense: str, unit: str) -> list[str
     return lines
 
 
-def _analyse_optimal(analysis: Analysis, result: Result, unit: str) -> None:
+def _analyse_optimal(analysis: Analysis, result: Result, unit: str, stage: int | str | None = None) -> None:
     """The sensitivity report and bottlenecks of ``opt-model sensitivity --bottlenecks``, for every model class."""
     from opt_model.sensitivity.bottleneck import bottleneck_report
     from opt_model.sensitivity.report import sensitivity_report
 
     form = result.compiled.form
+    if result.model.objectives.lexicographic:
+        unit = ""  # each stage has its own objective unit: the report takes the analysed stage's
+    analysis.objective_unit = unit
     try:
-        report = sensitivity_report(result, objective_unit=unit)
+        report = sensitivity_report(result, objective_unit=unit, stage=stage)
     except SensitivityError as error:
         if not (form.cones or (form.Q is not None and form.Q.nnz)):
             raise
@@ -197,6 +205,7 @@ def _analyse_optimal(analysis: Analysis, result: Result, unit: str) -> None:
     report.objective_unit = unit or report.objective_unit
     bottlenecks = bottleneck_report(report, objective_unit=report.objective_unit)
     analysis.sensitivity, analysis.bottlenecks = report, bottlenecks
+    analysis.stage, analysis.objective_unit = report.stage, report.objective_unit
     analysis.scope = bottlenecks.scope
     analysis.table = sensitivity_table(report, bottlenecks, result)
     analysis.messages = bottlenecks.messages()
@@ -221,7 +230,7 @@ def run_analysis(ctx: Context, baseline: Baseline) -> Analysis:
         if not baseline.optimal:
             analysis.notes.append(f"the solve ended {baseline.status} with a solution: the analysis uses it, but "
                                   "it is not proven optimal")
-        _analyse_optimal(analysis, result, unit)
+        _analyse_optimal(analysis, result, unit, ctx.settings.stage)
         binding = len(analysis.binding)
         ctx.progress.done(analysis.messages[0] if analysis.messages else
                           f"{binding} binding limit(s), none with a nonzero shadow price" if binding else
@@ -269,7 +278,7 @@ def _diagnose_and_repair(ctx: Context, analysis: Analysis, model: Model, unit: s
     analysis.notes.append("the remaining phases run on the repaired model (the spec itself is unchanged: apply "
                           f"the repair to it: {analysis.repair_text()})")
     try:
-        _analyse_optimal(analysis, result, unit)
+        _analyse_optimal(analysis, result, unit, ctx.settings.stage)
     except SensitivityError as error:
         analysis.notes.append(f"the repaired model's sensitivity report failed: {error}")
     if store_monitor_baseline(ctx, repaired):

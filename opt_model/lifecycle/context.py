@@ -49,6 +49,8 @@ class Settings:
     global_method: str = "morris"
     repeats: int | None = None
     progress: bool = True
+    stage: int | str | None = None
+    """Objectives by priority: the stage the analysis and validation look at (default the last)."""
 
     def __post_init__(self) -> None:
         if self.samples < 1:

@@ -38,7 +38,7 @@ def lifecycle(model_or_spec: Model | str | Path | LifecycleSource, *, out: str |
               solvers: Sequence[str] | None = None, uncertainty: Sequence[Mapping[str, Any]] | None = None,
               thresholds: Mapping[str, float] | None = None, pareto_points: int = DEFAULT_PARETO_POINTS,
               global_method: str = "morris", repeats: int | None = None, progress: bool = True,
-              write: bool = True) -> LifecycleReport:
+              write: bool = True, stage: int | str | None = None) -> LifecycleReport:
     """Run the optimization lifecycle of a model: baseline, analysis, strategy, implementation, validation.
 
     Parameters
@@ -77,6 +77,10 @@ def lifecycle(model_or_spec: Model | str | Path | LifecycleSource, *, out: str |
         One line per phase on stderr (and progress bars for long runs).
     write
         Write the report files into ``out``.
+    stage
+        Objectives by priority: the stage (number from 1 or objective name) that the
+        analysis and validation look at; default the last (the plan ``solve`` returns).
+        Every number of those phases is in that stage's objective and unit.
 
     Returns
     -------
@@ -94,13 +98,16 @@ def lifecycle(model_or_spec: Model | str | Path | LifecycleSource, *, out: str |
     source = as_source(model_or_spec, uncertainty=uncertainty, thresholds=thresholds)
     settings = Settings(time_limit=time_limit, samples=samples, jobs=jobs, seed=seed,
                         solvers=list(solvers) if solvers else None, pareto_points=pareto_points,
-                        global_method=global_method, repeats=repeats, progress=progress)
+                        global_method=global_method, repeats=repeats, progress=progress, stage=stage)
+    if stage is not None:
+        from opt_model.sensitivity.stages import stage_info
+        stage_info(source.model, stage)  # an unknown stage is an input error before any solve
     folder = output_folder(out, source.name)
     ctx = Context(source, settings, folder, PhaseProgress(progress))
     report = LifecycleReport(source.name, str(source.spec_path) if source.spec_path else None, str(folder),
                              settings={"time_limit": ctx.time_limit(), "samples": samples, "jobs": jobs, "seed": seed,
                                        "solvers": settings.solvers, "pareto_points": pareto_points,
-                                       "global_method": global_method, "repeats": repeats})
+                                       "global_method": global_method, "repeats": repeats, "stage": stage})
     report.files["db"] = str(ctx.db)
     report.baseline = run_baseline(ctx)
     report.analysis = run_analysis(ctx, report.baseline)

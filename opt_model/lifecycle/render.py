@@ -178,8 +178,11 @@ def _analysis(report: LifecycleReport) -> list[Block]:
     blocks = [Block("heading", "2. Analysis", level=2)]
     if a is None:
         return [*blocks, Block("text", report._not_run())]
-    unit = report.baseline.objective_unit if report.baseline else ""
+    unit = a.objective_unit or (report.baseline.objective_unit if report.baseline else "")
     diagnosis = a.infeasibility
+    if a.stage:
+        blocks.append(Block("text", f"Objectives by priority: the analysis is of {a.stage} (every number below is "
+                            "in that stage's objective and unit; choose another with --stage)."))
     if diagnosis is not None and not diagnosis.feasible:
         blocks.append(Block("banner", "The model as written is infeasible: no allocation satisfies every "
                             "constraint.", ok=False))

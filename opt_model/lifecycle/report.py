@@ -142,7 +142,7 @@ class LifecycleReport(Readable):
         degenerate = int(a.table["degenerate"].astype(bool).sum())
         if degenerate:
             text += f"; {degenerate} with one-sided shadow prices (degenerate)"
-        return text
+        return f"at {a.stage}: {text}" if a.stage else text
 
     def _found_strategy(self) -> str:
         s = self.strategy

@@ -113,13 +113,14 @@ def default_parameters(analysis: AnalysisModel, percent: float = 10.0) -> tuple[
     return default_uncertainty(analysis, percent)
 
 
-def scenario_model(analysis: Analysis, implementation: Implementation) -> tuple[Any, str, bool]:
+def scenario_model(analysis: Analysis, implementation: Implementation, stage: int | str | None = None
+                   ) -> tuple[Any, str, bool]:
     """What the scenarios start from, a phrase saying which model it is, and whether integers are kept.
 
     The source is the implemented result when it solved the (repaired) model, else the
     model: :func:`~opt_model.sensitivity.robustness` takes either, so the lifecycle and
-    ``opt-model robustness`` compute the same thing.  Objectives by priority: the last
-    stage (earlier ones held), as ``solve``, ``sensitivity`` and ``robustness`` take it.
+    ``opt-model robustness`` compute the same thing.  Objectives by priority: ``stage``
+    (default the last, earlier ones held), as ``solve``, ``sensitivity`` and ``robustness`` take it.
     MILPs: plan mode (the plan's integer decisions kept).
     """
     model = analysis.model
@@ -127,7 +128,7 @@ def scenario_model(analysis: Analysis, implementation: Implementation) -> tuple[
     result = implementation.result
     source: Any = result if result is not None and result.has_solution and result.model is model else model
     scope = "the repaired model" if analysis.repaired else "the model"
-    info = stage_info(model)
+    info = stage_info(model, stage)
     if info is not None:
         scope += f" at its {info.describe()} (as 'opt-model robustness' takes it)"
     fixed = bool(model.compile().form.is_mip)
@@ -172,6 +173,8 @@ def _reproduce_command(ctx: Context, validation: Validation, repaired: bool) -> 
     if not (in_spec and validation.declared):
         parts += ["--uncertainty", validation.uncertainty_path]
     parts += ["--scenarios", str(validation.scenarios), "--seed", str(validation.seed)]
+    if ctx.settings.stage is not None:
+        parts += ["--stage", str(ctx.settings.stage)]
     if validation.global_sensitivity is not None:
         parts += ["--global", validation.global_sensitivity.method, "--samples", str(validation.global_samples)]
     if not in_spec:
@@ -185,7 +188,7 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
     """Robustness, global ranking, tornado and verdict of the implemented plan."""
     settings = ctx.settings
     ctx.progress.start(5, "validation", f"{settings.samples} Monte Carlo scenarios, global sensitivity, verdict")
-    scenarios_of, scope, fixed = scenario_model(analysis, implementation)
+    scenarios_of, scope, fixed = scenario_model(analysis, implementation, settings.stage)
     declared = ctx.source.uncertainty is not None
     notes: list[str] = []
     if declared:
@@ -201,7 +204,7 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
                             uncertainty_path=str(path), notes=notes)
     validation.monitor_command = monitor_command(ctx)
     validation.fixed_integers = fixed
-    info = stage_info(analysis.model) if analysis.model is not None else None
+    info = stage_info(analysis.model, settings.stage) if analysis.model is not None else None
     if info is not None:
         validation.objective_name = f"{info.name} (stage {info.number} of {info.count})"
         validation.objective_unit = _plain_unit(info.unit)
@@ -245,7 +248,7 @@ def _scenarios(ctx: Context, validation: Validation, scenarios_of: Any, paramete
     shared = _shared(parameters)
     factors = len(shared)
     validation.robustness = robustness(scenarios_of, parameters, scenarios=settings.samples, seed=settings.seed,
-                                       jobs=settings.jobs, progress=settings.progress)
+                                       jobs=settings.jobs, progress=settings.progress, stage=settings.stage)
     changed = validation.robustness.model  # the stage analysed; a MILP with its integers kept
     validation.tornado = tornado(changed, shared)
     if settings.global_method == "morris":

@@ -100,6 +100,11 @@ class EngineSetup:
     previous scenario's basis (continuation, for gradual changes)."""
     solver: str = "auto"
     """Backend of each chunk's :class:`~solvers.Session` (``"auto"``: chosen by declared capabilities)."""
+    restage: Any = None
+    """Objectives by priority, every stage re-solved per scenario: an object whose ``run(session)`` re-runs
+    the earlier stages on the changed model before the scenario's solve (None when all end optimal, else
+    the status that stopped them) and whose ``rows`` are the hold rows it sets (not constraints of the plan;
+    see :class:`opt_model.multiobjective.StageSequence`)."""
 
 
 @dataclass
@@ -209,8 +214,10 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
         applier.apply(changes)
         if from_nominal:
             session.set_basis(start_basis)
+        stopped = setup.restage.run(session) if setup.restage is not None else None
         result = session.solve()
-        out.status[k] = result.status.value
+        status = stopped or result.status
+        out.status[k] = status.value
         out.iterations[k] = result.iterations.get("simplex", 0)
         out.fallback[k] = bool(result.extra.get("fallback", False))
         warm_flags[k] = bool(result.extra.get("warm", False))
@@ -220,6 +227,8 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
             row_excess = np.maximum(np.maximum(current.row_lower - activity0, activity0 - current.row_upper), 0.0)
             scale_rows = 1.0 + np.abs(np.where(np.isfinite(current.row_upper), current.row_upper, 0.0)) + \
                 np.abs(np.where(np.isfinite(current.row_lower), current.row_lower, 0.0))
+        if setup.restage is not None:
+            row_excess[setup.restage.rows] = 0.0  # hold rows move with the re-solved stages
         feasible = bool((row_excess <= FEASIBILITY_TOLERANCE * scale_rows).all())
         if bounds:  # x0 keeps its nominal bounds unless a scenario moves them
             col_excess = np.maximum(np.maximum(current.col_lower - x0, x0 - current.col_upper), 0.0)
@@ -229,7 +238,7 @@ def run_chunk(setup: EngineSetup, chunk: Chunk) -> tuple[int, ScenarioResults]:
         out.violation[k] = row_excess[tracked]
         out.nominal_value[k] = float(np.einsum("i,i->", current.c, x0)) + current.constant + \
             (0.5 * float(x0 @ (current.Q @ x0)) if current.Q is not None and current.Q.nnz else 0.0)
-        if result.status is SolveStatus.OPTIMAL and result.x is not None:
+        if status is SolveStatus.OPTIMAL and result.x is not None:
             out.objective[k] = result.objective
             if nominal_basic is not None:
                 out.basis_changed[k] = not np.array_equal(session.basic_variables(), nominal_basic)
@@ -327,7 +336,7 @@ def run_scenarios(analysis: AnalysisModel, *, plan: ScenarioPlan | None = None, 
                   changes: Sequence[Changes] | None = None, outputs: Sequence[ResolvedOutput] = (),
                   jobs: int = 1, scheduler: Any = None, options: dict[str, Any] | None = None,
                   progress: bool = True, nominal: Nominal | None = None, warm_from: str = "nominal",
-                  on_chunk: Callable[[int], None] | None = None) -> ScenarioResults:
+                  on_chunk: Callable[[int], None] | None = None, restage: Any = None) -> ScenarioResults:
     """Re-solve many scenarios of ``analysis`` in place with warm starts.
 
     Give either ``plan`` with ``count`` and ``seed`` (random draws), ``plan``
@@ -336,7 +345,8 @@ def run_scenarios(analysis: AnalysisModel, *, plan: ScenarioPlan | None = None, 
     worker processes; ``scheduler`` (an address or a ``dask.distributed.Client``)
     a Dask cluster.  Results are identical for every ``jobs`` / ``scheduler``.
     ``warm_from`` is ``"nominal"`` (each scenario starts from the nominal
-    optimal basis) or ``"previous"`` (from the previous scenario's).
+    optimal basis) or ``"previous"`` (from the previous scenario's).  ``restage``
+    (see :attr:`EngineSetup.restage`) re-runs earlier lexicographic stages per scenario.
 
     Example
     -------
@@ -365,7 +375,7 @@ def run_scenarios(analysis: AnalysisModel, *, plan: ScenarioPlan | None = None, 
         raise SensitivityError(f"warm_from={warm_from!r}: use 'nominal' or 'previous'")
     track = plan.affected_rows() if plan is not None else np.zeros(0, dtype=np.int64)
     setup = EngineSetup(analysis.form, nominal, plan, list(outputs), track, dict(options or {}), warm_from,
-                        analysis.solver)
+                        analysis.solver, restage)
     if not analysis.form.is_mip:
         setup.options.setdefault("method", "simplex")
     chunks = chunks_of(total, seed, factor_values, changes)

@@ -167,6 +167,7 @@ def _fmt(value: Any) -> str:
 
 
 PLAN, REOPTIMISE = "plan", "reoptimise"
+HELD, ALL = "held", "all"
 DEFAULT_MILP_TIME_LIMIT = 10.0
 """Seconds per MILP re-solve in the re-optimise mode."""
 
@@ -175,8 +176,8 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
                scenarios: int = 1000, seed: int | None = 0, outputs: Sequence[Output | str] = (),
                confidence: float = 0.95, cvar_level: float = 0.95, jobs: int = 1, scheduler: Any = None,
                options: dict[str, Any] | None = None, progress: bool = True, mode: str = PLAN,
-               stage: int | str | None = None, milp_time_limit: float = DEFAULT_MILP_TIME_LIMIT
-               ) -> RobustnessReport:
+               stage: int | str | None = None, milp_time_limit: float = DEFAULT_MILP_TIME_LIMIT,
+               stages: str = HELD) -> RobustnessReport:
     """Monte Carlo robustness of the nominal optimal allocation.
 
     LPs, QPs and cone programs are re-solved per scenario through one engine (warm
@@ -192,7 +193,13 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
       distribution, the regret and the outputs are those of re-optimising everything.
 
     ``stage`` picks the objective of a model with objectives by priority (default the
-    last, as ``solve`` reports it).  A coefficient target may name a whole block
+    last, as ``solve`` reports it).  ``stages="held"`` (default) keeps the earlier stages'
+    objectives held at their *nominal* optima (``hold_<name>`` rows) in every scenario: how the
+    analysed objective moves with the plan's commitments fixed.  ``stages="all"`` re-solves the
+    whole sequence per scenario (each earlier objective re-optimised under the scenario and held
+    again before the analysed one), so the feasibility probability and the objective
+    distribution are those of the plan ``solve`` would return in that scenario; cost
+    perturbations then change the analysed stage's objective.  A coefficient target may name a whole block
     (every coefficient of a variable in a constraint or resource):
     :func:`~opt_model.sensitivity.targets.resolve_plan`.
 
@@ -216,7 +223,11 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
         raise ModelError("confidence and cvar_level must lie strictly between 0 and 1")
     if mode not in (PLAN, REOPTIMISE):
         raise ModelError(f"mode={mode!r}: use 'plan' (keep the integer decisions) or 'reoptimise' (re-solve the MILP)")
+    if stages not in (HELD, ALL):
+        raise ModelError(f"stages={stages!r}: use 'held' (earlier stages held at their nominal optima) or 'all' "
+                         "(every stage re-solved per scenario)")
     analysis, stage_name, stage_result = analysis_for_stage(source, stage)
+    restage = _restage(analysis, stage) if stages == ALL else None
     params = as_parameters(parameters)
     notes: list[str] = []
     milp = analysis.form.is_mip
@@ -233,8 +244,16 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
     plan = resolve_plan(scenario_model, params)
     resolved = resolve_outputs(scenario_model, outputs)
     nominal = solve_nominal(scenario_model, options)
+    if restage is not None:
+        if milp and mode == REOPTIMISE:
+            raise ModelError("stages='all' re-solves the stages of LPs, QPs and cone programs and of a MILP in plan "
+                             "mode; re-optimise mode keeps the earlier stages held (stages='held')")
+        notes.append(f"every stage re-solved per scenario: the {len(restage.costs)} earlier objective(s) are "
+                     "re-optimised under each scenario and held again (hold rows are not plan constraints)")
+        stage_name += ", every stage re-solved per scenario"
     results = run_scenarios(scenario_model, plan=plan, count=scenarios, seed=seed, outputs=resolved, jobs=jobs,
-                            scheduler=scheduler, options=options, progress=progress, nominal=nominal)
+                            scheduler=scheduler, options=options, progress=progress, nominal=nominal,
+                            restage=restage)
     nominal_objective = nominal.objective
     if milp and mode == REOPTIMISE:
         assert results.factor_values is not None
@@ -263,6 +282,17 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
     if not math.isfinite(report.basis_change_rate) or report.problem_class in ("QP", "cone", "MILP"):
         report.basis_change_rate = math.nan
     return report
+
+
+def _restage(analysis: AnalysisModel, stage: int | str | None) -> Any:
+    """The :class:`~opt_model.multiobjective.StageSequence` of the analysed stage (None: nothing to re-run)."""
+    from opt_model.multiobjective import Lexicographic
+    from opt_model.sensitivity.stages import stage_info
+    model = analysis.model
+    info = stage_info(model, stage) if model is not None else None
+    if model is None or info is None or info.number == 1:
+        return None
+    return Lexicographic(model).sequence(info.number)
 
 
 def _milp_plan(analysis: AnalysisModel, result: Any, options: dict[str, Any] | None,
