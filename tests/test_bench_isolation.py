@@ -97,7 +97,7 @@ def test_classify_oom_kill_and_backstop() -> None:
 
 
 def test_mps_jobs_preload_only_the_solver_layer() -> None:
-    assert preload_modules("highs") == ["solvers", "solvers.highs"]
+    assert preload_modules("highs") == ["solvers", "solvers.highs", "solvers.files", "scipy.sparse"]
     assert preload_modules("pyomo:glpk")[-1] == "backend:pyomo"
     assert "opt_model.spec" in preload_modules("highs", "spec")
 

@@ -146,9 +146,11 @@ def preload_modules(solver: str, kind: str = "file") -> list[str]:
     Example
     -------
     >>> preload_modules("highs:ipm")
-    ['solvers', 'solvers.highs']
+    ['solvers', 'solvers.highs', 'solvers.files', 'scipy.sparse']
     """
-    modules = ["solvers", "solvers.highs"]  # solvers.highs reads MPS and LP files
+    # solvers.highs reads MPS and LP files; solvers.files checks them and builds the form's scipy.sparse matrix
+    # (left to the child, those imports were most of a small model's build time)
+    modules = ["solvers", "solvers.highs", "solvers.files", "scipy.sparse"]
     name = solver.partition(":")[0].lower()
     if name not in ("test", "highs", "auto"):
         modules.append(f"backend:{name}")  # the registered backend's module, imported by the registry
