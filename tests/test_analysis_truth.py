@@ -479,4 +479,5 @@ def test_grid_sweeps_of_milp_and_cone_models_match_fresh_solves(capsys: pytest.C
             assert objective == pytest.approx(fresh, rel=1e-6)
         assert cli.main(["sensitivity", str(PROBLEMS / f"{spec}.yaml"), "--sweep", f"capacity:{name}",
                          "--from", str(start), "--to", str(stop)]) == 0
-        assert "a re-solve at each of 25 points" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "a re-solve at each of 25 grid points" in out and "breakpoints: " in out

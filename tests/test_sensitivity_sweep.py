@@ -85,3 +85,75 @@ def test_resource_capacity_sweep_on_a_labelled_resource() -> None:
     grid = sweep.table[(sweep.table["kind"] == "grid") & (sweep.table["status"] == "optimal")]
     expected = np.minimum(100.0, grid["value"].to_numpy()) / grid["value"].to_numpy()
     assert grid["utilisation of memory[host=h2]"].to_numpy() == pytest.approx(expected)
+
+
+# MILP, QP and cone sweeps: breakpoints where the integer decisions / the active set change ----------------
+
+def fresh(analysis, row: int, value: float):
+    """A fresh solve (new solver, no start) with the right-hand side of ``row`` (a <= row) at ``value``."""
+    import dataclasses
+
+    from solvers import solve
+    upper = analysis.form.row_upper.copy()
+    upper[row] = value
+    return solve(dataclasses.replace(analysis.form, row_upper=upper))
+
+
+def check_points(sweep, analysis, row: int, rel: float = 1e-9) -> None:
+    for point in sweep.table.to_dict("records"):
+        assert point["objective"] == pytest.approx(fresh(analysis, row, point["value"]).objective, rel=rel,
+                                                   abs=rel), point
+
+
+def test_milp_sweep_breakpoints_are_where_the_integer_decisions_change() -> None:
+    from opt_model.sensitivity.problem import AnalysisModel
+    m = om.Model()
+    x = m.add_variable("x", ub=10, integer=True)
+    m.add_constraint("weight", 3 * x <= 9)
+    m.maximize(5 * x)
+    sweep = parametric_sweep(m, capacity("weight"), 6, 13, points=8, progress=False)
+    assert sweep.method == "grid + bisection (integer decisions)"
+    assert sweep.breakpoints == pytest.approx([9.0, 12.0], abs=1e-5)  # x = floor(capacity / 3) steps up
+    assert any("optimal integer decisions change" in note for note in sweep.notes)
+    analysis = AnalysisModel.from_model(m)
+    check_points(sweep, analysis, 0)
+    for point in sweep.breakpoints:  # a fresh solve just below and at the breakpoint chooses other integers
+        assert fresh(analysis, 0, point - 1e-4).x[0] != fresh(analysis, 0, point).x[0]
+
+
+def test_qp_sweep_breakpoints_are_where_the_active_set_changes() -> None:
+    """min x^2 + y^2 - 6x - 4y, x + y <= cap, y <= 1.2: cap alone binds below 3.4, cap and y's bound up to 4.2,
+    y's bound alone above (x = y + 1 on the cap row until y reaches 1.2)."""
+    from opt_model.sensitivity.problem import AnalysisModel
+    m = om.Model("qp")
+    x = m.add_variable("x")
+    y = m.add_variable("y", ub=1.2)
+    m.add_resource("cap", unit="h", capacity=4.0).add_usage(x + y)
+    m.minimize(x * x + y * y - 6 * x - 4 * y)
+    sweep = parametric_sweep(m, capacity("cap"), 2, 5, points=7, progress=False)
+    assert sweep.method == "grid + bisection (active set)"
+    assert sweep.breakpoints == pytest.approx([3.4, 4.2], abs=1e-5)
+    check_points(sweep, AnalysisModel.from_model(m), 0, rel=1e-7)
+
+
+def test_cone_sweep_breakpoint_separates_two_binding_sets() -> None:
+    from pathlib import Path
+
+    from opt_model.sensitivity.problem import AnalysisModel
+    from opt_model.sensitivity.uncertainty import Target
+    from opt_model.spec import load_spec
+    model = load_spec(Path(__file__).resolve().parent.parent / "problems" / "bandwidth_fairness.yaml")
+    sweep = parametric_sweep(model, Target("rhs", "link[lon-par]"), 25, 35, points=3, progress=False)
+    assert sweep.method == "grid + bisection (active set)" and len(sweep.breakpoints) == 1
+    analysis = AnalysisModel.from_model(model)
+    row = analysis.row_names().index("link[lon-par]")
+    check_points(sweep, analysis, row, rel=1e-6)
+    point = sweep.breakpoints[0]
+
+    def binding(value: float) -> list[bool]:
+        result = fresh(analysis, row, value)
+        upper = analysis.form.row_upper.copy()
+        upper[row] = value
+        return (np.abs(result.row_activity - upper) <= 1e-6 * (1 + np.abs(upper))).tolist()
+    assert binding(point - 1.0) != binding(point + 1.0)  # interior-point answers: binding within 1e-6 relative
+    assert any("cone breakpoints are approximate" in note for note in sweep.notes)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from opt_model.cli.output import emit
 from opt_model.errors import InputFileError, SensitivityError, SpecError
-from opt_model.formatting import format_number, objective_unit_text, to_csv, to_json
+from opt_model.formatting import to_csv, to_json
 
 if TYPE_CHECKING:  # the analysis layer is imported by the handlers, after the arguments are parsed
     from opt_model.sensitivity.problem import AnalysisModel
@@ -248,26 +248,14 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     if bottlenecks is not None:
         payload["bottlenecks"] = bottlenecks.to_dict()
     sweep = None
-    grid_text = ""
     if args.sweep:
         if args.sweep_from is None or args.sweep_to is None:
             raise InputFileError("--sweep needs --from and --to")
         target = parse_target(args.sweep)
         model = report.analysis or analysis
-        if report.problem_class == "LP":
-            from opt_model.sensitivity.sweep import parametric_sweep
-            sweep = parametric_sweep(model, target, args.sweep_from, args.sweep_to, points=25, progress=True)
-            payload["sweep"] = sweep.to_dict()
-        else:  # MILP, QP, cone: no basis to walk from breakpoint to breakpoint; re-solve on a grid
-            from opt_model.sensitivity.steps import grid_sweep
-            grid = grid_sweep(model, target.kind, target.name, args.sweep_from, args.sweep_to, points=25)
-            payload["sweep"] = {"target": args.sweep, "points": json.loads(grid.to_json(orient="records"))}
-            unit = objective_unit_text(report.objective_unit)
-            grid_text = f"Sweep of {target.kind} of {target.name} ({report.problem_class}: a re-solve at each of " \
-                f"{len(grid)} points{', objective in ' + unit if unit else ''})\n" + \
-                grid.to_string(index=False, na_rep="-", formatters={"value": format_number,
-                                                                    "objective": format_number,
-                                                                    "gap": format_number})
+        from opt_model.sensitivity.sweep import parametric_sweep  # LP: ranging walk; MILP/QP/cone: grid + bisection
+        sweep = parametric_sweep(model, target, args.sweep_from, args.sweep_to, points=25, progress=True)
+        payload["sweep"] = sweep.to_dict()
     if args.plot:
         directory = Path(args.plot)
         directory.mkdir(parents=True, exist_ok=True)
@@ -287,8 +275,6 @@ def run_sensitivity(args: argparse.Namespace) -> int:
             parts.append(bottlenecks.to_text())
         if sweep is not None:
             parts.append(sweep.to_text())
-        if grid_text:
-            parts.append(grid_text)
         text = "\n\n".join(parts) + "\n"
     emit(text, args.output)
     return 0

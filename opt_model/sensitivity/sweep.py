@@ -8,13 +8,26 @@ that interval, warm.  The breakpoints are where the optimal basis changes,
 found exactly rather than on a grid.  Any other parameter (a block of
 numbers, a bound, a coefficient) is swept on a grid, and breakpoints are
 located by bisection between grid points whose optimal bases differ.
+
+MILPs, QPs and cone programs have no basis to walk from.  They are re-solved on
+a grid (MILPs time-limited, each from the previous point's solution as a MIP
+start), and a breakpoint is where *what the optimum looks like* changes,
+located by bisection between grid points that differ: for a MILP the optimal
+integer decisions, for a QP or a cone program the set of binding constraints
+and active bounds (the active set).  Between two such breakpoints a MILP is the
+LP of its fixed integers (the objective piecewise linear in a right-hand side or
+cost), a QP the same equality-constrained QP (piecewise quadratic); a cone
+program's objective is smooth but curved there.  A breakpoint found this way is
+real (the two sides differ) but a change that happens and undoes itself between
+two grid points is not seen, and alternative optima can change the chosen
+solution at an equal objective: the notes say so.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -22,11 +35,13 @@ import pandas as pd
 
 from opt_model.errors import ModelError
 from opt_model.formatting import format_number
+from opt_model.sensitivity.engine import INTERIOR_BINDING_TOLERANCE
 from opt_model.sensitivity.outputs import Output, ResolvedOutput, resolve_outputs
-from opt_model.sensitivity.plan import COST, RHS, Applier, build_plan
+from opt_model.sensitivity.plan import COST, RHS, Applier, ScenarioPlan, build_plan
 from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
 from opt_model.sensitivity.progress import Progress
 from opt_model.sensitivity.report import rhs_ranges
+from opt_model.sensitivity.steps import DEFAULT_STEP_TIME_LIMIT
 from opt_model.sensitivity.uncertainty import Target, Uncertain, Uniform
 from solvers import BackendResult, Session, SolveStatus
 
@@ -74,11 +89,17 @@ class SweepResult:
 
 def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, outputs: Sequence[Output | str] = (),
                      points: int = 0, options: dict[str, Any] | None = None, progress: bool = True,
-                     max_segments: int = 10000, tolerance: float = 1e-7) -> SweepResult:
+                     max_segments: int = 10000, tolerance: float = 1e-7, max_solves: int = 400) -> SweepResult:
     """Sweep one parameter from ``start`` to ``stop`` and find where the optimal basis changes.
 
     ``points`` adds that many evenly spaced grid points (for smooth plots of
     outputs that are not linear, such as a utilisation whose capacity moves).
+
+    MILPs, QPs and cone programs are re-solved on a grid of ``points`` points (default 25)
+    and their breakpoints are where the optimal integer decisions (MILP) or the active
+    set (QP, cone) change, bisected to 1e-6 of the range (1e-3 for cone programs, whose
+    interior-point answers meet their bounds only to a tolerance; at most ``max_solves``
+    re-solves in all; the notes say when that cut the search short).
 
     Example
     -------
@@ -94,10 +115,12 @@ def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, 
     if not (np.isfinite(start) and np.isfinite(stop)) or start == stop:
         raise ModelError(f"sweep range [{start}, {stop}] must be two different finite numbers")
     analysis = as_analysis_model(source)
-    if analysis.form.is_mip:
-        raise ModelError("parametric sweeps re-solve LPs from a basis; fix the integer variables first")
     plan = build_plan(analysis, [Uncertain(target, Uniform(min(start, stop), max(start, stop)), per_entry=False)])
     resolved = resolve_outputs(analysis, outputs)
+    form = analysis.form
+    if form.is_mip or form.cones or (form.Q is not None and form.Q.nnz):
+        return _active_set_sweep(analysis, target, plan, resolved, float(start), float(stop), points or 25,
+                                 options, progress, max_solves)
     session = analysis.session(options, ranging=True)
     applier = Applier(session, analysis.form)
     walker = _Walker(analysis, session, applier, plan, resolved, tolerance)
@@ -166,7 +189,7 @@ class _Walker:
         basic = self.basic()
         basic_row = np.zeros(self.analysis.form.num_rows, dtype=bool)
         basic_row[basic[basic >= n] - n] = True
-        analysis = AnalysisModel(self.session.form, self.analysis.row_groups, self.analysis.col_groups)
+        analysis = replace(self.analysis, form=self.session.form)
         assert result.row_activity is not None and result.row_dual is not None
         _, lower, upper, _ = rhs_ranges(analysis, result.row_activity, ranging, basic_row)
         return float(lower[self.row]), float(upper[self.row]), float(result.row_dual[self.row])
@@ -266,3 +289,140 @@ class _Walker:
                 high = middle
         self.breakpoints.append(0.5 * (low + high))
         self.record(0.5 * (low + high), "breakpoint")
+
+
+MILP_CHANGE = "the optimal integer decisions change"
+ACTIVE_CHANGE = "the active set (binding constraints and bounds) changes"
+
+
+def _active_set_sweep(analysis: AnalysisModel, target: Target, plan: ScenarioPlan, outputs: list[ResolvedOutput],
+                      start: float, stop: float, points: int, options: dict[str, Any] | None, progress: bool,
+                      max_solves: int) -> SweepResult:
+    """A grid sweep of a MILP, QP or cone program with breakpoints where the solution's structure changes."""
+    form = analysis.form
+    merged = dict(options or {})
+    if form.is_mip:
+        merged.setdefault("time_limit", DEFAULT_STEP_TIME_LIMIT)
+    session = analysis.session(merged)
+    walker = _StructureWalker(analysis, session, Applier(session, form), plan, outputs, max_solves)
+    with Progress(1000, f"sweep {target.describe()}", enabled=progress) as bar:
+        walker.grid_and_bisect(start, stop, points, bar)
+    kind = "MILP" if form.is_mip else "cone program" if form.cones else "QP"
+    what = MILP_CHANGE if form.is_mip else ACTIVE_CHANGE
+    notes = [f"{kind}: no simplex basis to walk from; a re-solve at each of {points} grid points"
+             + (" (each MILP from the previous point's solution as a MIP start, time-limited)" if form.is_mip else "")
+             + f", and breakpoints where {what}, bisected to {walker.precision_text(start, stop)}",
+             "a change that happens and undoes itself between two grid points is not seen; alternative optima can "
+             "change the chosen solution at an equal objective" if form.is_mip else
+             "a change that happens and undoes itself between two grid points is not seen"]
+    if form.cones:
+        notes.append("between breakpoints the objective of a cone program is smooth but curved: interpolation "
+                     "between points (objective_at) is approximate")
+        notes.append("interior-point answers meet their bounds only to the solver's tolerance: a constraint counts as "
+                     f"binding within {INTERIOR_BINDING_TOLERANCE:g} (relative), so a constraint that becomes binding "
+                     "with a zero price is seen somewhat late; cone breakpoints are approximate")
+    elif form.is_mip:
+        notes.append("between breakpoints the MILP is the LP of its fixed integers; at a breakpoint the objective "
+                     "may jump")
+    notes.extend(walker.notes)
+    table = pd.DataFrame.from_records(walker.records, columns=COLUMNS + [o.label for o in outputs])
+    table = table.assign(_grid=(table["kind"] == "grid").astype(int)) \
+        .sort_values(["value", "_grid", "kind"], kind="stable").drop_duplicates(["value"]).drop(columns="_grid")
+    method = f"grid + bisection ({'integer decisions' if form.is_mip else 'active set'})"
+    return SweepResult(target.describe(), start, stop, table.reset_index(drop=True), sorted(set(walker.breakpoints)),
+                       method, walker.solves, [o.label for o in outputs], notes)
+
+
+class _StructureWalker:
+    """Re-solves on a grid; breakpoints where the integer decisions (MILP) or the active set (QP, cone) change."""
+
+    def __init__(self, analysis: AnalysisModel, session: Session, applier: Applier, plan: ScenarioPlan,
+                 outputs: list[ResolvedOutput], max_solves: int) -> None:
+        self.analysis = analysis
+        self.session = session
+        self.applier = applier
+        self.plan = plan
+        self.outputs = outputs
+        self.max_solves = max_solves
+        self.records: list[list[Any]] = []
+        self.breakpoints: list[float] = []
+        self.notes: list[str] = []
+        self.solves = 0
+        self.iterations = 0
+        form = analysis.form
+        self.integer = np.asarray(form.integrality) != 0 if form.integrality is not None else None
+        self.tolerance = INTERIOR_BINDING_TOLERANCE if (form.cones or form.Q is not None) else 1e-7
+        self.last_x: np.ndarray | None = None
+        self.cut_short = False
+        self.relative_precision = 1e-3 if form.cones else 1e-6
+        """Bisection stops at this fraction of the range (interior-point answers do not support finer)."""
+
+    def solve_at(self, value: float) -> tuple[BackendResult, bytes]:
+        values = self.plan.entry_values(np.array([[value]]))[0]
+        self.applier.apply(self.plan.changes(values))
+        if self.integer is not None and self.last_x is not None and self.session.takes_solution:
+            self.session.set_solution(self.last_x)
+        self.solves += 1
+        result = self.session.solve()
+        if result.x is not None:
+            self.last_x = result.x
+        return result, self.signature(result)
+
+    def signature(self, result: BackendResult) -> bytes:
+        """What must stay the same between breakpoints: status, and integer decisions or the active set."""
+        status = result.status.value.encode()
+        if result.status is not SolveStatus.OPTIMAL or result.x is None:
+            return status
+        x = result.x
+        if self.integer is not None:
+            return status + np.round(x[self.integer]).astype(np.int64).tobytes()
+        form = self.session.form
+        activity = result.row_activity if result.row_activity is not None else form.A @ x
+        tol = self.tolerance
+        with np.errstate(invalid="ignore"):
+            parts = [np.isfinite(bound) & (np.abs(value - bound) <= tol * (1.0 + np.abs(bound)))
+                     for value, bound in ((activity, form.row_lower), (activity, form.row_upper),
+                                          (x, form.col_lower), (x, form.col_upper))]
+        return status + np.packbits(np.concatenate(parts)).tobytes()
+
+    def record(self, value: float, kind: str, result: BackendResult) -> None:
+        form = self.session.form
+        solved = result.status is SolveStatus.OPTIMAL and result.x is not None
+        outputs = [o.evaluate(result, form) if solved else np.nan for o in self.outputs]
+        objective = result.objective if solved else np.nan
+        self.records.append([value, objective, result.status.value, kind, np.nan, np.nan, *outputs])
+
+    def precision_text(self, start: float, stop: float) -> str:
+        return f"{format_number(self.relative_precision * abs(stop - start), 3)} of the parameter"
+
+    def grid_and_bisect(self, start: float, stop: float, points: int, bar: Progress) -> None:
+        grid = np.linspace(start, stop, points)
+        previous: tuple[float, bytes, np.ndarray | None] | None = None
+        for k, value in enumerate(grid.tolist()):
+            result, signature = self.solve_at(value)
+            self.record(value, "start" if k == 0 else "end" if k == points - 1 else "grid", result)
+            if previous is not None and signature != previous[1]:
+                self.bisect(previous[0], value, previous[1], abs(stop - start))
+                self.last_x = result.x  # continue from this grid point's solution
+            previous = (value, signature, result.x)
+            bar.update(max(0, int(1000 * (k + 1) / points) - bar.done))
+
+    def bisect(self, low: float, high: float, low_signature: bytes, span: float) -> None:
+        """Narrow the change between ``low`` (signature ``low_signature``) and ``high`` down to
+        :attr:`relative_precision` of the span."""
+        while abs(high - low) > self.relative_precision * span:
+            if self.solves >= self.max_solves:
+                if not self.cut_short:
+                    self.notes.append(f"stopped bisecting after {self.max_solves} re-solves (max_solves): some "
+                                      "breakpoints are located only to within their grid interval")
+                    self.cut_short = True
+                break
+            middle = 0.5 * (low + high)
+            _, signature = self.solve_at(middle)
+            if signature == low_signature:
+                low = middle
+            else:
+                high = middle
+        self.breakpoints.append(high)  # the first value seen with the new structure (the change lies in (low, high])
+        result, _ = self.solve_at(high)
+        self.record(high, "breakpoint", result)
