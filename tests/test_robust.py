@@ -226,3 +226,58 @@ def test_bad_requests_are_clear_errors() -> None:
     eq.minimize(z)
     with pytest.raises(ModelError, match="equality"):
         robust_counterpart(eq, [Uncertain(capacity("fixed"), relative(5))], method="box")
+
+
+def random_protected_model(seed: int) -> tuple[om.Model, list[Uncertain]]:
+    """Rows <= and >=, columns >= 0 and <= 0, asymmetric coefficient intervals, uncertain right-hand sides."""
+    rng = np.random.default_rng(seed)
+    model = om.Model(f"random{seed}")
+    cols = [model.add_variable(f"x{k}", lb=0, ub=4) if k % 3 else model.add_variable(f"x{k}", lb=-4, ub=0)
+            for k in range(7)]
+    params: list[Uncertain] = []
+    for r in range(5):
+        picked = sorted(rng.choice(7, size=4, replace=False).tolist())
+        weights = rng.uniform(0.5, 3.0, size=4) * np.where(np.array(picked) % 3 == 0, -1.0, 1.0)
+        usage = sum(float(w) * cols[k] for w, k in zip(weights, picked, strict=True))
+        if r % 2:
+            model.add_constraint(f"r{r}", usage >= 1.0 + r)
+        else:
+            model.add_constraint(f"r{r}", usage <= 6.0 + r)
+        for w, k in zip(weights[:3], picked[:3], strict=True):  # asymmetric: the center moves off the nominal
+            low, high = sorted((float(w) * 0.7, float(w) * 1.5))
+            params.append(Uncertain(coefficient(f"r{r}", f"x{k}"), Uniform(low, high)))
+        if r != 2:
+            params.append(Uncertain(capacity(f"r{r}"), relative(10)))
+    model.maximize(sum(float(c) * v for c, v in zip(rng.uniform(-1, 2, size=7), cols, strict=True)))
+    return model, params
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fused_budget_build_matches_the_general_builder_and_the_worst_case(seed: int) -> None:
+    from opt_model.robust.counterpart import _budget, _budget_fused, _Builder
+    from solvers import solve
+
+    model, params = random_protected_model(seed)
+    unc = row_uncertainty(model, params)
+    assert unc.shifted_coefficients().size > 0  # the fused build moves coefficients to their centers too
+    form = unc.analysis.form
+    for gamma in (0.5, 1.0, 2.5):
+        fused = _budget_fused(unc, gamma, "fused")
+        assert fused is not None
+        A, low, up = unc.centered_form_arrays()
+        builder = _Builder(form, A, low, up, unc.col_lower, unc.col_upper)
+        _budget(builder, unc, gamma)
+        general = builder.finish("general")
+        a, b = solve(fused), solve(general)
+        assert a.status.value == b.status.value
+        if a.status.value != "optimal":
+            continue
+        assert a.objective == pytest.approx(b.objective, rel=1e-7, abs=1e-7)
+        # the fused plan holds against the worst Gamma deviations of every protected row
+        x = np.asarray(a.x[:form.num_cols])
+        centered = A @ x
+        guard = protection(unc, x, "budget", gamma)
+        rows = unc.rows
+        le = unc.sign[rows] > 0
+        assert np.all(centered[rows][le] + guard[le] <= up[rows][le] + 1e-6)
+        assert np.all(centered[rows][~le] - guard[~le] >= low[rows][~le] - 1e-6)

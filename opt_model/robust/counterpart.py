@@ -74,15 +74,19 @@ def counterpart(uncertainty: RowUncertainty, method: str, level: float | None = 
         what = "Gamma (uncertain numbers per row at their worst)" if method == "budget" else "Omega (radius)"
         raise ModelError(f"the {method} counterpart needs a level {what} >= 0, got {level!r}")
     form = uncertainty.analysis.form
-    A, row_lower, row_upper = uncertainty.centered_form_arrays()
     protected = uncertainty.rows
+    if method == "budget" and level is not None and 0 < level < _max_entries(uncertainty):
+        fused = _budget_fused(uncertainty, float(level), f"{form.name}:{method}")
+        if fused is not None:
+            return Counterpart(fused, method, float(level), form.num_cols, form.num_rows, protected)
+    A, row_lower, row_upper = uncertainty.centered_form_arrays()
     base = _Builder(form, A, row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
     if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
         _box(base, uncertainty)
         level_value = float(_max_entries(uncertainty)) if method == "budget" else float("nan")
     elif method == "budget":
         assert level is not None
-        if level > 0:
+        if level > 0:  # columns of mixed sign (free variables): the general builder adds |x| columns
             _budget(base, uncertainty, float(level))
         level_value = float(level)
     else:
@@ -302,6 +306,170 @@ def _budget(builder: _Builder, uncertainty: RowUncertainty, gamma: float) -> Non
     indptr = np.concatenate([np.arange(0, 3 * n_coef + 1, 3), 3 * n_coef + 2 * np.arange(1, n_rhs + 1)])
     builder.add_csr_rows("robust_budget:csr", indptr, indices, values,
                          np.concatenate([np.zeros(n_coef), uncertainty.rhs_half]), np.inf)
+
+
+def _budget_fused(uncertainty: RowUncertainty, gamma: float, name: str) -> StandardForm | None:
+    """The budget counterpart assembled in one pass as a CSR matrix, or None when a column takes both signs.
+
+    Columns: the model's own (``x``), one ``z_t`` per protected row, one ``p_e`` per
+    uncertain number; rows: the model's own, then one budget row per uncertain
+    number, ``z_t + p_e - h_e |x_j| >= 0`` (``z_t + p_e >= h_b`` for a right-hand
+    side).  With the uncertain numbers taken row by row, every row's entries
+    come out sorted without a sort: a protected row keeps its entries and gains
+    ``Gamma z_t`` and its ``p_e`` (consecutive columns) after them; a budget row
+    is ``x_j, z_t, p_e``.  Array code only: block lengths, ``np.repeat`` masks and
+    strided writes into one preallocated array per CSR field.
+    """
+    form = uncertainty.analysis.form
+    A = uncertainty.matrix if uncertainty.matrix is not None else sp.csr_matrix(form.A)
+    m, n = A.shape
+    coef_row, coef_col, half = uncertainty.coef_row, uncertainty.coef_col, uncertainty.coef_half
+    n_coef = coef_row.size
+    abs_sign: np.ndarray | None = None
+    if n_coef and not bool((uncertainty.col_lower >= 0).all()):
+        nonneg = uncertainty.col_lower[coef_col] >= 0
+        if not nonneg.all():
+            nonpos = uncertainty.col_upper[coef_col] <= 0
+            if not (nonneg | nonpos).all():
+                return None
+            abs_sign = np.where(nonneg, 1.0, -1.0)
+    moved = uncertainty.shifted_coefficients()
+    if n_coef > 1 and not bool((coef_row[1:] >= coef_row[:-1]).all()):
+        order = _stable_order(coef_row, m)
+        coef_row, coef_col, half = coef_row[order], coef_col[order], half[order]
+        if abs_sign is not None:
+            abs_sign = abs_sign[order]
+    rhs_row, rhs_half, rhs_center = uncertainty.rhs_row, uncertainty.rhs_half, uncertainty.rhs_center
+    if rhs_row.size > 1 and not bool((rhs_row[1:] >= rhs_row[:-1]).all()):
+        order = np.argsort(rhs_row, kind="stable")
+        rhs_row, rhs_half, rhs_center = rhs_row[order], rhs_half[order], rhs_center[order]
+    n_rhs = rhs_row.size
+    entries = n_coef + n_rhs
+    rows = uncertainty.rows
+    count = rows.size
+    sign = uncertainty.sign
+    per_coef = np.bincount(coef_row, minlength=m)[rows]
+    per_rhs = np.bincount(rhs_row, minlength=m)[rows]
+    added = 1 + per_coef + per_rhs  # entries appended to each protected row: z_t, then its p_e
+    # the model's rows: runs of the model's entries alternate with the appended runs
+    row_end = A.indptr[rows + 1].astype(np.int64)
+    model_runs = np.diff(np.concatenate([[0], row_end, [A.nnz]]))
+    top_nnz = int(A.nnz + added.sum())
+    budget_nnz = 3 * n_coef + 2 * n_rhs
+    total_nnz = top_nnz + budget_nnz
+    indices = np.empty(total_nnz, dtype=np.int32)
+    data = np.empty(total_nnz)
+    runs = np.empty(2 * count + 1, dtype=np.int64)
+    runs[0::2] = model_runs
+    runs[1::2] = added
+    is_model = np.repeat(np.tile(np.array([True, False]), count + 1)[:2 * count + 1], runs)
+    top_indices = indices[:top_nnz]
+    top_data = data[:top_nnz]
+    top_indices[is_model] = A.indices
+    values = A.data
+    if moved.size:  # asymmetric intervals: the model's coefficients move to the centers
+        at = _positions(A, uncertainty.coef_row[moved], uncertainty.coef_col[moved])
+        if at is None:  # a coefficient that is zero in the model: the general builder adds it
+            return None
+        values = values.copy()
+        values[at] += (uncertainty.coef_center - uncertainty.coef_nominal)[moved]
+    top_data[is_model] = values
+    # the appended runs, protected row by protected row: z_t (sign * Gamma), then p_e (sign) of its coefficients,
+    # then of its right-hand side; the coefficients' p_e fill every slot that is neither a z_t nor a right-hand side
+    run_start = np.cumsum(added) - added
+    head_at = run_start
+    rhs_pos = np.searchsorted(rows, rhs_row)
+    rhs_at = run_start[rhs_pos] + 1 + per_coef[rhs_pos] + (np.arange(n_rhs) - (np.cumsum(per_rhs) - per_rhs)[rhs_pos])
+    slots = count + entries
+    appended = np.empty(slots, dtype=np.int32)
+    appended_data = np.empty(slots)
+    is_coef = np.ones(slots, dtype=bool)
+    is_coef[head_at] = False
+    is_coef[rhs_at] = False
+    appended[is_coef] = np.arange(n + count, n + count + n_coef, dtype=np.int32)
+    appended[head_at] = np.arange(n, n + count, dtype=np.int32)
+    appended[rhs_at] = np.arange(n + count + n_coef, n + count + entries, dtype=np.int32)
+    row_sign = sign[rows]
+    if (row_sign == row_sign[0]).all():  # all <= (or all >=): one value
+        appended_data.fill(row_sign[0])
+    else:
+        appended_data[:] = np.repeat(row_sign, added)
+    appended_data[head_at] = row_sign * gamma
+    top_indices[~is_model] = appended
+    top_data[~is_model] = appended_data
+    top_indptr = A.indptr.astype(np.int64)
+    shift = np.zeros(m, dtype=np.int64)
+    shift[rows] = added
+    top_indptr[1:] += np.cumsum(shift)
+    # the budget rows: x_j, z_t, p_e (coefficients: -h_e |x_j|, 1, 1) and z_t, p_e (right-hand sides: 1, 1)
+    coef_indices = indices[top_nnz:top_nnz + 3 * n_coef]
+    coef_data = data[top_nnz:top_nnz + 3 * n_coef]
+    coef_indices[0::3] = coef_col
+    coef_indices[1::3] = np.repeat(np.arange(n, n + count, dtype=np.int32), per_coef)
+    coef_indices[2::3] = np.arange(n + count, n + count + n_coef, dtype=np.int32)
+    if abs_sign is None:
+        np.negative(half, out=coef_data[0::3])
+    else:
+        coef_data[0::3] = -abs_sign * half
+    coef_data[1::3] = 1.0
+    coef_data[2::3] = 1.0
+    rhs_indices = indices[top_nnz + 3 * n_coef:]
+    rhs_indices[0::2] = n + rhs_pos
+    rhs_indices[1::2] = np.arange(n + count + n_coef, n + count + entries, dtype=np.int32)
+    data[top_nnz + 3 * n_coef:] = 1.0
+    index_type = np.int32 if total_nnz < np.iinfo(np.int32).max else np.int64
+    indptr = np.empty(m + entries + 1, dtype=index_type)
+    indptr[:m + 1] = top_indptr
+    indptr[m + 1:m + 1 + n_coef] = np.arange(top_nnz + 3, top_nnz + 3 * n_coef + 1, 3, dtype=index_type)
+    indptr[m + 1 + n_coef:] = np.arange(top_nnz + 3 * n_coef + 2, total_nnz + 1, 2, dtype=index_type)
+    total = n + count + entries
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(m + entries, total))
+    row_lower = form.row_lower.copy()
+    row_upper = form.row_upper.copy()
+    if n_rhs:  # uncertain right-hand sides sit at their centers; their half-widths are budget numbers
+        le = sign[rhs_row] > 0
+        row_upper[rhs_row[le]] = rhs_center[le]
+        row_lower[rhs_row[~le]] = rhs_center[~le]
+    extra = count + entries
+    row_names = _copy_names(form.constraint_names())
+    row_names.add(NameBlock("robust_budget", m, (range(entries),), ("k",)))
+    col_names = _copy_names(form.column_names())
+    col_names.add(NameBlock("robust_z", n, (range(count),), ("k",)))
+    col_names.add(NameBlock("robust_p", n + count, (range(entries),), ("k",)))
+    integrality = None
+    if form.integrality is not None:
+        integrality = np.concatenate([form.integrality, np.zeros(extra, dtype=form.integrality.dtype)])
+    cones = [replace(cone, matrix=sp.csr_matrix((cone.matrix.data, cone.matrix.indices, cone.matrix.indptr),
+                                                shape=(cone.matrix.shape[0], total))) for cone in form.cones]
+    Q = None
+    if form.Q is not None:
+        Q = sp.csc_matrix((form.Q.data, form.Q.indices, form.Q.indptr), shape=(total, total))
+    return StandardForm(
+        c=np.concatenate([form.c, np.zeros(extra)]), A=matrix,
+        row_lower=np.concatenate([row_lower, np.zeros(n_coef), rhs_half]),
+        row_upper=np.concatenate([row_upper, np.full(entries, np.inf)]),
+        col_lower=np.concatenate([uncertainty.col_lower, np.zeros(extra)]),
+        col_upper=np.concatenate([uncertainty.col_upper, np.full(extra, np.inf)]),
+        sense=form.sense, constant=form.constant, integrality=integrality, Q=Q, cones=cones,
+        col_names=col_names, row_names=row_names, name=name, metadata=dict(form.metadata))
+
+
+def _stable_order(keys: np.ndarray, size: int) -> np.ndarray:
+    """Positions of ``keys`` (integers in ``[0, size)``) grouped by key, stable: a counting sort in scipy."""
+    count = keys.size
+    pattern = sp.csc_matrix((np.ones(count), keys, np.arange(count + 1)), shape=(size, count))
+    return pattern.tocsr().indices.astype(np.int64)
+
+
+def _positions(A: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray | None:
+    """Positions in ``A.data`` (CSR, sorted indices) of the entries ``(rows, cols)``; None when one is not stored."""
+    if not A.has_sorted_indices:
+        return None
+    n = A.shape[1]
+    keys = np.repeat(np.arange(A.shape[0], dtype=np.int64), np.diff(A.indptr)) * n + A.indices
+    wanted = rows.astype(np.int64) * n + cols
+    found = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+    return found if keys.size and bool((keys[found] == wanted).all()) else None
 
 
 def _ellipsoid(builder: _Builder, uncertainty: RowUncertainty, omega: float) -> None:

@@ -70,6 +70,8 @@ class RowUncertainty:
     rhs_entries: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     matrix: sp.csr_matrix | None = field(default=None, repr=False)
     """The nominal constraint matrix in CSR form."""
+    coef_moved: np.ndarray | None = field(default=None, repr=False)
+    """Positions (in the ``coef_*`` arrays) of the coefficients whose interval center is not the model's number."""
 
     @classmethod
     def build(cls, analysis: AnalysisModel, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]],
@@ -81,45 +83,65 @@ class RowUncertainty:
         params = as_parameters(parameters)
         form = analysis.form
         matrix = form.A.tocsr() if form.A.format != "csr" else form.A
-        plan, factor_parameter = resolve(analysis, params, matrix)
-        low, high = _entry_intervals(plan, factor_parameter, params, coverage)
-        kind = plan.entry_kind
+        plan, factor_parameter, offsets = resolve(analysis, params, matrix)
         kinds = analysis.row_kinds()
-        notes: list[str] = []
-        row_entries = (kind == RHS) | (kind == COEFFICIENT)
         two_sided = (kinds == EQ) | (kinds == RANGE)
-        bad = plan.entry_row[row_entries & two_sided[np.maximum(plan.entry_row, 0)]]
-        if bad.size:
-            row = int(bad[0])
-            raise ModelError(f"{analysis.row_name(row)} is a {'n equality' if kinds[row] == EQ else ' range'} "
-                             "row with uncertain numbers: robust and chance constraints protect one-sided rows "
-                             "(<= or >=); write it as two inequalities, or drop its uncertainty")
         sign = np.where(kinds == GE, -1.0, 1.0)
         sign[(kinds != LE) & (kinds != GE)] = 0.0
-        coef = kind == COEFFICIENT
-        rhs = kind == RHS
         col_lower = form.col_lower.copy()
         col_upper = form.col_upper.copy()
-        for code, target in ((LOWER, col_lower), (UPPER, col_upper)):
-            pick = kind == code
-            if pick.any():
-                cols = plan.entry_col[pick]
-                worst = high[pick] if code == LOWER else low[pick]
-                reducer = np.maximum if code == LOWER else np.minimum
-                reducer.at(target, cols, worst)
-                notes.append(f"{int(pick.sum())} uncertain {'lower' if code == LOWER else 'upper'} bounds are held at "
+        factors_of = np.diff(np.searchsorted(factor_parameter, np.arange(len(params) + 1)))
+        tail = (1.0 - coverage) / 2.0
+        parts: dict[int, list[tuple[slice, float, float]]] = {COEFFICIENT: [], RHS: []}
+        bounds = {LOWER: 0, UPPER: 0}
+        notes: list[str] = []
+        shared = False
+        for number, parameter in enumerate(params):  # one pass per parameter: its entries are one slice
+            part = slice(int(offsets[number]), int(offsets[number + 1]))
+            if part.start == part.stop:
+                continue
+            code = int(plan.entry_kind[part.start])
+            distribution = parameter.distribution
+            ends = np.asarray(distribution.ppf(np.array([0.0, 1.0])), dtype=float)
+            if not np.isfinite(ends).all():
+                inner = np.asarray(distribution.ppf(np.array([tail, 1.0 - tail])), dtype=float)
+                ends = np.where(np.isfinite(ends), ends, inner)
+            low, high = float(min(ends)), float(max(ends))
+            if code in (COEFFICIENT, RHS):
+                rows = plan.entry_row[part]
+                low_row, high_row = int(rows[0]), int(rows[-1])
+                if low_row <= high_row and not two_sided[low_row:high_row + 1].any():
+                    bad = rows[:0]  # rows in order (a block): no two-sided row in their range
+                else:
+                    bad = rows[two_sided[rows]]
+                if bad.size:
+                    row = int(bad[0])
+                    raise ModelError(f"{analysis.row_name(row)} is a {'n equality' if kinds[row] == EQ else ' range'} "
+                                     "row with uncertain numbers: robust and chance constraints protect one-sided "
+                                     "rows (<= or >=); write it as two inequalities, or drop its uncertainty")
+                parts[code].append((part, low, high))
+                if factors_of[number] < part.stop - part.start:  # some entries of the parameter share a factor
+                    shared = shared or _shared_factors(plan.entry_row[part], plan.entry_factor[part])
+            elif code in (LOWER, UPPER):
+                cols = plan.entry_col[part]
+                worst = _scaled(plan.entry_nominal[part], distribution.relative, high if code == LOWER else low)
+                (np.maximum if code == LOWER else np.minimum).at(col_lower if code == LOWER else col_upper, cols,
+                                                                  worst)
+                bounds[code] += cols.size
+        for code, count in bounds.items():
+            if count:
+                notes.append(f"{count} uncertain {'lower' if code == LOWER else 'upper'} bounds are held at "
                              "their worst case in every method")
-        if (kind == COST).any():
+        if (plan.entry_kind == COST).any():
             notes.append("uncertain costs do not affect feasibility; the plans are priced at the nominal costs")
-        if _shared_factors(plan, coef | rhs):
+        if shared:
             notes.append("some uncertain numbers of one row share one random factor (per_entry: false): the box "
                          "counterpart covers them; the budget and ellipsoid guarantees assume independent entries")
-        coef_center = 0.5 * (low[coef] + high[coef])
-        rhs_center = 0.5 * (low[rhs] + high[rhs])
-        return cls(analysis, plan, sign, plan.entry_row[coef], plan.entry_col[coef], plan.entry_nominal[coef],
-                   coef_center, 0.5 * (high[coef] - low[coef]), plan.entry_row[rhs], plan.entry_nominal[rhs],
-                   rhs_center, 0.5 * (high[rhs] - low[rhs]), col_lower, col_upper, coverage, notes,
-                   np.flatnonzero(coef), np.flatnonzero(rhs), matrix)
+        coef = _Intervals.of(plan, parts[COEFFICIENT], params, offsets)
+        rhs = _Intervals.of(plan, parts[RHS], params, offsets)
+        return cls(analysis, plan, sign, coef.row, coef.col, coef.nominal, coef.center, coef.half, rhs.row,
+                   rhs.nominal, rhs.center, rhs.half, col_lower, col_upper, coverage, notes, coef.entries,
+                   rhs.entries, matrix, coef.moved)
 
     @property
     def rows(self) -> np.ndarray:
@@ -136,12 +158,19 @@ class RowUncertainty:
     def num_factors(self) -> int:
         return self.plan.num_factors
 
+    def shifted_coefficients(self) -> np.ndarray:
+        """Positions (in the ``coef_*`` arrays) of the coefficients whose interval center is off the model."""
+        if self.coef_moved is None:
+            moved = np.abs(self.coef_center - self.coef_nominal) > 1e-12 * (1.0 + np.abs(self.coef_nominal))
+            self.coef_moved = np.flatnonzero(moved)
+        return self.coef_moved
+
     def centered_form_arrays(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
         """``A`` and row bounds with every uncertain number at the center of its interval."""
         form = self.analysis.form
         A = self.matrix if self.matrix is not None else form.A.tocsr()
-        moved = np.abs(self.coef_center - self.coef_nominal) > 1e-12 * (1.0 + np.abs(self.coef_nominal))
-        if moved.any():  # asymmetric intervals: the model's numbers move to their centers
+        moved = self.shifted_coefficients()
+        if moved.size:  # asymmetric intervals: the model's numbers move to their centers
             shift = sp.csr_matrix(((self.coef_center - self.coef_nominal)[moved],
                                    (self.coef_row[moved], self.coef_col[moved])), shape=A.shape)
             A = (A + shift).tocsr()
@@ -179,35 +208,73 @@ class RowUncertainty:
         return self.plan.entry_values(values)
 
 
-def _entry_intervals(plan: ScenarioPlan, factor_parameter: np.ndarray, parameters: Sequence[Uncertain],
-                     coverage: float) -> tuple[np.ndarray, np.ndarray]:
-    """``[low, high]`` of each entry: its distribution's support, or its central ``coverage`` range."""
-    tail = (1.0 - coverage) / 2.0
-    ends = np.empty((len(parameters), 2))
-    for k, parameter in enumerate(parameters):
-        distribution = parameter.distribution
-        both = np.asarray(distribution.ppf(np.array([0.0, 1.0])), dtype=float)
-        if not np.isfinite(both).all():
-            inner = np.asarray(distribution.ppf(np.array([tail, 1.0 - tail])), dtype=float)
-            both = np.where(np.isfinite(both), both, inner)
-        ends[k] = both
-    parameter_of_entry = factor_parameter[plan.entry_factor]
-    low = ends[parameter_of_entry, 0]
-    high = ends[parameter_of_entry, 1]
-    scaled_low = np.where(plan.entry_relative, low * plan.entry_nominal, low)
-    scaled_high = np.where(plan.entry_relative, high * plan.entry_nominal, high)
-    return np.minimum(scaled_low, scaled_high), np.maximum(scaled_low, scaled_high)
+def _parameter_at(offsets: np.ndarray, entry: int) -> int:
+    return int(np.searchsorted(offsets, entry, side="right")) - 1
 
 
-def _shared_factors(plan: ScenarioPlan, pick: np.ndarray) -> bool:
+def _scaled(nominal: np.ndarray, relative: bool, value: float) -> np.ndarray:
+    return value * nominal if relative else np.full(nominal.size, value)
+
+
+@dataclass
+class _Intervals:
+    """Entries of one kind (coefficients or right-hand sides) with their interval centers and half-widths."""
+
+    row: np.ndarray
+    col: np.ndarray
+    nominal: np.ndarray
+    center: np.ndarray
+    half: np.ndarray
+    entries: np.ndarray
+    moved: np.ndarray
+
+    @classmethod
+    def of(cls, plan: ScenarioPlan, parts: list[tuple[slice, float, float]], parameters: Sequence[Uncertain],
+           offsets: np.ndarray) -> _Intervals:
+        """Consecutive slices are read as one view of the plan's arrays; the intervals are filled per slice."""
+        if not parts:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), empty, empty)
+        contiguous = all(a.stop == b.start for (a, _, _), (b, _, _) in zip(parts, parts[1:], strict=False))
+        if contiguous:
+            whole = slice(parts[0][0].start, parts[-1][0].stop)
+            row, col, nominal = plan.entry_row[whole], plan.entry_col[whole], plan.entry_nominal[whole]
+            entries = np.arange(whole.start, whole.stop, dtype=np.int64)
+        else:
+            entries = np.concatenate([np.arange(part.start, part.stop, dtype=np.int64) for part, _, _ in parts])
+            row, col, nominal = plan.entry_row[entries], plan.entry_col[entries], plan.entry_nominal[entries]
+        center = np.empty(entries.size)
+        half = np.empty(entries.size)
+        at = 0
+        moved = []
+        for part, low, high in parts:
+            size = part.stop - part.start
+            out = slice(at, at + size)
+            values = nominal[out]
+            if parameters[_parameter_at(offsets, part.start)].distribution.relative:
+                np.multiply(values, 0.5 * (low + high), out=center[out])
+                np.multiply(np.abs(values), 0.5 * (high - low), out=half[out])
+                symmetric = abs(0.5 * (low + high) - 1.0) <= 1e-12
+            else:
+                center[out] = 0.5 * (low + high)
+                half[out] = 0.5 * (high - low)
+                symmetric = False
+            if not symmetric:  # a relative interval around the model's number moves nothing
+                shift = np.abs(center[out] - values) > 1e-12 * (1.0 + np.abs(values))
+                moved.append(at + np.flatnonzero(shift))
+            at += size
+        moved_at = np.concatenate(moved) if moved else np.zeros(0, dtype=np.int64)
+        return cls(row, col, nominal, center, half, entries, moved_at)
+
+
+def _shared_factors(rows: np.ndarray, factors: np.ndarray) -> bool:
     """Whether two entries of one row draw from the same factor."""
-    factors = plan.entry_factor[pick]
     if factors.size < 2:
         return False
     repeated = np.bincount(factors)[factors] > 1  # factors drawn once for several entries
     if not repeated.any():
         return False
-    rows = plan.entry_row[pick][repeated]
+    rows = rows[repeated]
     factors = factors[repeated]
     pairs = np.unique(rows.astype(np.int64) * (int(factors.max()) + 1) + factors)
     return bool(pairs.size < rows.size)

@@ -13,6 +13,7 @@ engine samples and re-solves like any other.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -37,42 +38,67 @@ def resolve_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Sc
     >>> plan.num_factors, plan.entry_row.tolist(), plan.entry_col.tolist(), plan.entry_nominal.tolist()
     (2, [0, 1], [0, 1], [2.0, 2.0])
     """
-    return resolve(analysis, parameters)[0]
+    plan, _, _ = resolve(analysis, parameters)
+    return plan
 
 
 def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp.csr_matrix | None = None
-            ) -> tuple[ScenarioPlan, np.ndarray]:
-    """:func:`resolve_plan`, plus the position of the parameter each factor comes from (an array).
+            ) -> tuple[ScenarioPlan, np.ndarray, np.ndarray]:
+    """:func:`resolve_plan`, plus the parameter each factor comes from and where each parameter's entries start.
 
-    ``matrix`` is the constraint matrix in CSR form, when the caller has it already.
+    The entries of parameter ``k`` are ``offsets[k]:offsets[k + 1]`` of the plan's
+    entry arrays (parameters keep their order).  ``matrix`` is the constraint
+    matrix in CSR form, when the caller has it already.
     """
     if matrix is None:
         matrix = analysis.form.A.tocsr()
     if not parameters:
         raise ModelError("no uncertain parameters were given")
-    plans = []
+    blocks = []
     factors: list[Factor] = []
-    offsets = []
+    factor_counts = []
     for number, parameter in enumerate(parameters):
-        offsets.append(len(factors))
         if _is_block(analysis, parameter):
-            plan = _block_plan(analysis, parameter, number, matrix)
-            factors.extend(plan.factors)
+            block = _block_entries(analysis, parameter, number, matrix)
         else:
             plan = build_plan(analysis, [parameter])
-            factors.extend(Factor(f.name, f.distribution, number) for f in plan.factors)
-        plans.append(plan)
-    factor_parameter = np.concatenate([np.full(len(plan.factors), number, dtype=np.int64)
-                                       for number, plan in enumerate(plans)])
+            block = _Entries(plan.entry_row, plan.entry_col, plan.entry_nominal, int(plan.entry_kind[0]),
+                             plan.entry_factor, [Factor(f.name, f.distribution, number) for f in plan.factors])
+        blocks.append(block)
+        factor_counts.append(len(block.factors))
+        factors += block.factors
+    sizes = np.array([block.row.size for block in blocks], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    factor_parameter = np.repeat(np.arange(len(blocks), dtype=np.int64), factor_counts)
+    entry_factor = np.empty(int(offsets[-1]), dtype=np.int64)
+    first_factor = 0
+    for block, first, stop, count in zip(blocks, offsets[:-1].tolist(), offsets[1:].tolist(), factor_counts,
+                                         strict=True):
+        if block.factor is None:  # one factor per entry, in order
+            entry_factor[first:stop] = np.arange(first_factor, first_factor + stop - first)
+        else:
+            np.add(block.factor, first_factor, out=entry_factor[first:stop])
+        first_factor += count
+    # one kind and one relative flag per parameter
+    kinds = np.array([block.kind for block in blocks], dtype=np.int64)
+    relative = np.array([bool(parameter.distribution.relative) for parameter in parameters], dtype=bool)
     return ScenarioPlan(
-        factors,
-        np.concatenate([plan.entry_factor + offset for plan, offset in zip(plans, offsets, strict=True)]),
-        np.concatenate([plan.entry_kind for plan in plans]),
-        np.concatenate([plan.entry_row for plan in plans]).astype(np.int64, copy=False),
-        np.concatenate([plan.entry_col for plan in plans]).astype(np.int64, copy=False),
-        np.concatenate([plan.entry_nominal for plan in plans]).astype(float, copy=False),
-        np.concatenate([plan.entry_relative for plan in plans]).astype(bool, copy=False),
-        [p.label for p in parameters]), factor_parameter
+        factors, entry_factor, np.repeat(kinds, sizes),
+        np.concatenate([block.row for block in blocks], dtype=np.int64),
+        np.concatenate([block.col for block in blocks], dtype=np.int64),
+        np.concatenate([block.nominal for block in blocks], dtype=float),
+        np.repeat(relative, sizes), [p.label for p in parameters]), factor_parameter, offsets
+
+
+class _Entries(NamedTuple):
+    """The entries one parameter sets (``factor`` None: one factor per entry, in order)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    nominal: np.ndarray
+    kind: int
+    factor: np.ndarray | None
+    factors: list[Factor]
 
 
 def _is_block(analysis: AnalysisModel, parameter: Uncertain) -> bool:
@@ -84,28 +110,38 @@ def _is_block(analysis: AnalysisModel, parameter: Uncertain) -> bool:
     return not (rows.size == 1 and cols.size == 1)
 
 
-def _block_plan(analysis: AnalysisModel, parameter: Uncertain, number: int, matrix: sp.csr_matrix
-                ) -> ScenarioPlan:
-    """Every nonzero coefficient of the variable block in the selected rows."""
+def _block_entries(analysis: AnalysisModel, parameter: Uncertain, number: int, matrix: sp.csr_matrix) -> _Entries:
+    """Every nonzero coefficient of the variable block in the selected rows, row by row."""
     target = parameter.target
     rows = analysis.row_indices(target.name, target.label_map)
     cols = analysis.col_indices(target.variable)
-    sub = matrix[rows].tocoo()
-    wanted = np.zeros(analysis.form.num_cols, dtype=bool)
-    wanted[cols] = True
-    keep = wanted[sub.col] & (sub.data != 0)
-    if not keep.any():
-        raise ModelError(f"{parameter.label}: {target.variable!r} has no coefficient in {target.name!r}; "
-                         "name a variable that the constraint or resource uses")
-    entry_row = rows[sub.row[keep]].astype(np.int64, copy=False)
-    entry_col = sub.col[keep].astype(np.int64, copy=False)
-    nominal = sub.data[keep].astype(float, copy=False)
+    if rows.size and int(rows[-1]) - int(rows[0]) + 1 == rows.size and bool((np.diff(rows) == 1).all()):
+        first, stop = int(matrix.indptr[rows[0]]), int(matrix.indptr[rows[-1] + 1])  # consecutive rows: views
+        indptr = matrix.indptr[int(rows[0]):int(rows[-1]) + 2] - first
+        indices, data = matrix.indices[first:stop], matrix.data[first:stop]
+    else:
+        sub = matrix[rows]
+        indptr, indices, data = sub.indptr, sub.indices, sub.data
+    if cols.size and int(cols[-1]) - int(cols[0]) + 1 == cols.size and bool((np.diff(cols) == 1).all()):
+        keep = (indices >= cols[0]) & (indices <= cols[-1])  # a whole variable block: a range test
+    else:
+        wanted = np.zeros(analysis.form.num_cols, dtype=bool)
+        wanted[cols] = True
+        keep = wanted[indices]
+    keep &= data != 0
+    if keep.all():  # every entry of the rows: views of the matrix
+        entry_row = np.repeat(rows.astype(np.int64, copy=False), np.diff(indptr))
+        entry_col, nominal = indices, data
+    else:
+        if not keep.any():
+            raise ModelError(f"{parameter.label}: {target.variable!r} has no coefficient in {target.name!r}; "
+                             "name a variable that the constraint or resource uses")
+        kept = np.concatenate([[0], np.cumsum(keep)])[indptr]  # kept entries before each row
+        entry_row = np.repeat(rows.astype(np.int64, copy=False), np.diff(kept))
+        entry_col, nominal = indices[keep], data[keep]
     count = entry_row.size
     if parameter.per_entry:  # one independent draw per coefficient; one shared Factor object describes them all
-        factors = [Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)] * count
-        entry_factor = np.arange(count)
-    else:
-        factors = [Factor(parameter.label, parameter.distribution, number)]
-        entry_factor = np.zeros(count, dtype=np.int64)
-    return ScenarioPlan(factors, entry_factor, np.full(count, COEFFICIENT), entry_row, entry_col, nominal,
-                        np.full(count, parameter.distribution.relative), [parameter.label])
+        factor = Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)
+        return _Entries(entry_row, entry_col, nominal, COEFFICIENT, None, [factor] * count)
+    return _Entries(entry_row, entry_col, nominal, COEFFICIENT, np.zeros(count, dtype=np.int64),
+                    [Factor(parameter.label, parameter.distribution, number)])
