@@ -42,13 +42,39 @@ def test_zero_tolerance_only_breaks_ties() -> None:
     assert result.objectives == pytest.approx([10.4, 0.6 * 9 + 0.4 * 6])
 
 
-def test_the_model_is_not_changed_and_model_solve_uses_the_metadata() -> None:
+def test_the_model_is_not_changed_and_model_solve_uses_its_objectives() -> None:
     m, x, cost, energy = _placement()
     rows = m.compile().form.num_rows
     solve_lexicographic(m, [(cost, "minimize", 0.05), (energy, "minimize")])
     assert m.compile().form.num_rows == rows
-    m.metadata["lexicographic"] = [Objective(cost, "minimize", 0.05), Objective(energy, "minimize")]
-    assert m.solve().objective == pytest.approx(6.24, rel=1e-6)
+    m.objectives.set([Objective(cost, "minimize", 0.05, name="cost"), Objective(energy, "minimize", name="energy")])
+    result = m.solve()
+    assert result.objective == pytest.approx(6.24, rel=1e-6)
+    assert m.compile().form.num_rows == rows                      # still the model's own rows
+    assert solve_lexicographic(m).objectives == pytest.approx(result.objectives, rel=1e-12)   # its objectives
+
+
+def test_stages_of_a_maximised_and_a_minimised_objective_with_an_absolute_tolerance() -> None:
+    m, x, cost, energy = _placement()
+    # least energy: all on green (2.0); give up 1.3 of it (energy <= 3.3), then maximise -cost: with
+    # g = 1 - c - m, cost = 14 - 4c - 3m and energy = 2 + 7c + 4m, so mid saves more per unit of energy
+    # (3/4 > 4/7): m = 1.3 / 4 = 0.325, cost 14 - 0.975 = 13.025
+    result = solve_lexicographic(m, [Objective(energy, "minimize", abs_tolerance=1.3, name="energy"),
+                                     Objective(-1.0 * cost, "maximize", name="saving")])
+    assert result.stages[0].objective == pytest.approx(2.0)
+    assert result.stages[0].bound == pytest.approx(3.3, rel=1e-8)
+    assert result.value(energy) == pytest.approx(3.3, rel=1e-7)
+    assert result.objective == pytest.approx(-13.025, rel=1e-7)
+    assert result.value(x).to_dict()["mid"] == pytest.approx(0.325, rel=1e-6)
+    # brute force: the same LP with the held row written out by hand
+    check = om.Model("check")
+    site = om.Dim("site", ["cheap", "green", "mid"])
+    y = check.add_variables("x", dims=site, ub=om.data({"cheap": 0.6, "green": 1, "mid": 1}, dims=site))
+    check.add_constraints("demand", y.sum() == 1)
+    check.add_constraint("held", (y * om.data({"cheap": 9.0, "green": 2.0, "mid": 6.0}, dims=site)).sum()
+                         <= result.stages[0].bound)
+    check.minimize((y * om.data({"cheap": 10.0, "green": 14.0, "mid": 11.0}, dims=site)).sum())
+    assert -result.objective == pytest.approx(check.solve().objective, rel=1e-9)
 
 
 def test_an_infeasible_first_stage_stops() -> None:
