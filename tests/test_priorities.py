@@ -286,3 +286,27 @@ def test_robustness_can_re_solve_every_stage_per_scenario(capsys: pytest.Capture
     assert payload["stage"].endswith("every stage re-solved per scenario") and payload["objective_unit"] == "kWh"
     with pytest.raises(ModelError, match="stages='x'"):
         robustness(model, params, scenarios=2, progress=False, stages="x")
+
+
+@pytest.mark.parametrize("spec", ["cost_then_energy", "bandwidth_maxmin"])
+@pytest.mark.parametrize("stage", ["1", "2"])
+def test_every_lexicographic_spec_is_analysed_at_either_stage(spec: str, stage: str,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Default perturbations are those of the analysed stage (a stage whose costs are 0 elsewhere still runs)."""
+    from opt_model.cli import main
+    path = REPO / "problems" / f"{spec}.yaml"
+    model = om.load_spec(path)
+    number = int(stage)
+    objective = model.objectives[number - 1]
+    _, truth = _stage_truth(model, number)
+    assert main(["sensitivity", str(path), "--stage", stage, "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["stage"].startswith(f"stage {number} of 2: {objective.name}")
+    assert report["objective"] == pytest.approx(truth.objective, rel=1e-9)
+    for extra in ([], ["--all-stages"]):
+        assert main(["robustness", str(path), "--stage", stage, "--scenarios", "6", "--format", "json", *extra]) \
+            in (0, 1)
+        robust = json.loads(capsys.readouterr().out)
+        assert robust["stage"].startswith(f"stage {number} of 2: {objective.name}")
+        assert robust["objective_unit"] == objective.unit
+        assert robust["nominal_objective"] == pytest.approx(truth.objective, rel=1e-7)

@@ -215,8 +215,10 @@ def _parameters(analysis: AnalysisModel, args: argparse.Namespace, path: Path) -
         params.extend(parameters_from_spec(entries, base_dir=file.parent))
     params.extend(parse_uncertain(text) for text in args.uncertain)
     if not params:
+        from opt_model.sensitivity.stages import analysis_for_stage
         from opt_model.sensitivity.uncertainty import default_uncertainty
-        entries, why = default_uncertainty(analysis, args.percent)
+        staged = analysis_for_stage(analysis, getattr(args, "stage", None))[0]  # the analysed stage's costs
+        entries, why = default_uncertainty(staged, args.percent)
         if not entries:
             raise InputFileError(f"{path}: the model has no capacity, cost or bound to perturb; give "
                                  "--uncertain KIND:NAME=DIST:ARGS")

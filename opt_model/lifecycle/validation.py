@@ -33,7 +33,7 @@ from opt_model.lifecycle.baseline import Baseline
 from opt_model.lifecycle.context import Context
 from opt_model.lifecycle.implementation import Implementation
 from opt_model.sensitivity.problem import AnalysisModel
-from opt_model.sensitivity.stages import stage_info
+from opt_model.sensitivity.stages import analysis_for_stage, stage_info
 from opt_model.sensitivity.uncertainty import Uncertain, default_uncertainty, parameters_from_spec
 from opt_model.sensitivity.validation import Verdict, evaluate
 
@@ -195,7 +195,8 @@ def run_validation(ctx: Context, baseline: Baseline, analysis: Analysis, impleme
         entries = list(ctx.source.uncertainty or [])
     else:
         assert analysis.model is not None
-        entries, why = default_parameters(AnalysisModel.from_model(analysis.model), settings.relative_change)
+        staged = analysis_for_stage(analysis.model, settings.stage)[0]  # the analysed stage's costs
+        entries, why = default_parameters(staged, settings.relative_change)
         notes.append(why)
     path = ctx.out_dir / "uncertainty.yaml"
     path.write_text(yaml.safe_dump({"uncertainty": entries}, sort_keys=False))
