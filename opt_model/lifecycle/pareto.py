@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.errors import ModelError
-from opt_model.multiobjective import SAFETY, Lexicographic, objective_row
+from opt_model.multiobjective import SAFETY, Lexicographic
 from solvers import Sense, StandardForm, open_session
 
 
@@ -73,22 +73,6 @@ class ParetoFront:
         """The front as a PNG (``path``) or a matplotlib figure."""
         from opt_model.lifecycle.plots import plot_pareto
         return plot_pareto(self, path)
-
-
-def objective_vector(expr: Any, num_cols: int, what: str) -> tuple[np.ndarray, float]:
-    """The linear objective ``c x + constant`` of a scalar expression over ``num_cols`` columns.
-
-    The same as :func:`opt_model.multiobjective.objective_row` (kept for callers of this module).
-
-    Example
-    -------
-    >>> import opt_model as om
-    >>> m = om.Model(); x = m.add_variable("x"); y = m.add_variable("y")
-    >>> c, k = objective_vector(2 * x + y + 3, 2, "f")
-    >>> c.tolist(), k
-    ([2.0, 1.0], 3.0)
-    """
-    return objective_row(expr, num_cols, what)
 
 
 class _Solver:
