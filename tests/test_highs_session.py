@@ -266,7 +266,7 @@ def test_the_start_is_used_when_the_search_may_not_find_one() -> None:
     """With no branch-and-bound node allowed, a cold solve has no solution; the given start is the incumbent."""
     form = knapsack_form()
     nominal = HighsSession(form).solve()
-    session = HighsSession(form, {"mip_max_nodes": 0, "presolve": "off", "mip_heuristic_effort": 0.0})
+    session = HighsSession(form, {"mip_max_nodes": 0, "presolve": False, "mip_heuristic_effort": 0.0})
     session.change_row_bounds([0], [-np.inf], [510.0])
     assert session.solve().x is None
     session.set_solution(nominal.x)
