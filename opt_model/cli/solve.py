@@ -196,8 +196,8 @@ def _solve_spec(path: Path, args: argparse.Namespace) -> tuple[dict[str, Any], l
         payload["objective_unit"] = unit
     stages = getattr(result, "stages", None)
     if stages:
-        payload["stages"] = [{"name": s.name, "sense": s.sense, "status": s.status.value, "objective": s.objective}
-                             for s in stages]
+        payload["stages"] = [{"name": s.name, "sense": s.sense, "status": s.status.value, "objective": s.objective,
+                              "unit": objective_unit_text(getattr(s, "unit", ""))} for s in stages]
     if not getattr(args, "no_check", False):
         check = check_expected(expected, payload)
         if check is not None:
@@ -219,8 +219,9 @@ def _table(payload: dict[str, Any], rows: list[dict[str, Any]]) -> str:
              f"size       {plural(payload.get('rows') or 0, 'row')}, {plural(payload.get('columns') or 0, 'column')}, "
              f"{plural(payload.get('nonzeros') or 0, 'nonzero')}"]
     for stage in payload.get("stages", []):
-        lines.append(f"  stage {stage['name']}: {stage['sense']} -> {format_number(stage['objective'], 10)} "
-                     f"({stage['status']})")
+        stage_unit = f" {stage['unit']}" if stage.get("unit") else ""
+        lines.append(f"  stage {stage['name']}: {stage['sense']} -> "
+                     f"{format_number(stage['objective'], 10)}{stage_unit} ({stage['status']})")
     check = payload.get("check")
     if check is not None:
         lines.append("check      " + ("passed: " + ", ".join(check["checked"]) + " as expected" if check["passed"]
