@@ -310,3 +310,27 @@ def test_every_lexicographic_spec_is_analysed_at_either_stage(spec: str, stage: 
         assert robust["stage"].startswith(f"stage {number} of 2: {objective.name}")
         assert robust["objective_unit"] == objective.unit
         assert robust["nominal_objective"] == pytest.approx(truth.objective, rel=1e-7)
+
+
+@pytest.mark.parametrize("stage", [1, None])
+def test_tornado_and_morris_take_the_stage(stage: int | None) -> None:
+    from opt_model.sensitivity import Uncertain, capacity, relative
+    from opt_model.sensitivity.global_sa import morris
+    from opt_model.sensitivity.tornado import tornado
+    model = om.load_spec(SPEC)
+    number = 1 if stage == 1 else 2
+    _, truth = _stage_truth(model, number)
+    params = [Uncertain(capacity("vcpus"), relative(10), per_entry=False)]
+    table = tornado(model, params, stage=stage)
+    row = table.iloc[0]
+    assert row["objective_unit"] == ("USD" if number == 1 else "kWh")
+    assert row["nominal_objective"] == pytest.approx(truth.objective, rel=1e-7)
+    form = truth.compiled.form
+    rows = [k for k, name in enumerate(form.constraint_names().names()) if name.startswith("vcpus[")]
+    for end in ("low", "high"):
+        upper = form.row_upper.copy()
+        upper[rows] *= row[f"factor_{end}"]
+        assert row[f"objective_{end}"] == pytest.approx(solve_form(dataclasses.replace(form, row_upper=upper))
+                                                       .objective, rel=1e-7)
+    screening = morris(model, params, trajectories=3, progress=False, stage=stage)
+    assert screening.ranking() == ["rhs of vcpus"]

@@ -23,7 +23,7 @@ from opt_model.errors import ModelError, SolverNotAvailableError
 from opt_model.formatting import Readable
 from opt_model.sensitivity.engine import ScenarioResults, run_scenarios
 from opt_model.sensitivity.outputs import Output, resolve_outputs
-from opt_model.sensitivity.problem import as_analysis_model
+from opt_model.sensitivity.stages import analysis_for_stage
 from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
@@ -80,8 +80,9 @@ def _salib() -> Any:
     return morris_sample, morris_analyze, sobol_sample, sobol_analyze
 
 
-def _prepare(source: Any, parameters: Any, outputs: Sequence[Output | str]) -> tuple[Any, Any, Any, dict[str, Any]]:
-    analysis = as_analysis_model(source)
+def _prepare(source: Any, parameters: Any, outputs: Sequence[Output | str], stage: int | str | None = None
+             ) -> tuple[Any, Any, Any, dict[str, Any]]:
+    analysis = analysis_for_stage(source, stage)[0]  # objectives by priority: that stage (default the last)
     params: list[Uncertain] = as_parameters(parameters)
     plan = resolve_plan(analysis, params)
     resolved = resolve_outputs(analysis, outputs)
@@ -111,7 +112,7 @@ def _failed(results: ScenarioResults, names: list[str]) -> pd.DataFrame:
 def morris(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
            trajectories: int = 10, levels: int = 4, seed: int = 0, outputs: Sequence[Output | str] = (),
            jobs: int = 1, scheduler: Any = None, options: dict[str, Any] | None = None,
-           progress: bool = True) -> GlobalSensitivity:
+           progress: bool = True, stage: int | str | None = None) -> GlobalSensitivity:
     """Morris elementary-effects screening (mu*, sigma) of the optimal objective and outputs.
 
     Elementary effects are per unit of the factor's quantile (SALib's unit
@@ -128,7 +129,7 @@ def morris(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[M
     ['rhs of b', 'rhs of a']
     """
     morris_sample, morris_analyze, _, _ = _salib()
-    analysis, plan, resolved, problem = _prepare(source, parameters, outputs)
+    analysis, plan, resolved, problem = _prepare(source, parameters, outputs, stage)
     unit = morris_sample.sample(problem, trajectories, num_levels=levels, seed=seed)
     values = plan.factor_values(np.clip(unit, UNIT_MARGIN, 1 - UNIT_MARGIN))
     results = run_scenarios(analysis, plan=plan, factor_values=values, outputs=resolved, jobs=jobs,
@@ -157,7 +158,7 @@ def morris(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[M
 def sobol(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
           base_samples: int = 256, second_order: bool = False, seed: int = 0, outputs: Sequence[Output | str] = (),
           jobs: int = 1, scheduler: Any = None, options: dict[str, Any] | None = None,
-          progress: bool = True) -> GlobalSensitivity:
+          progress: bool = True, stage: int | str | None = None) -> GlobalSensitivity:
     """Sobol first- and total-order indices (Saltelli design, ``base_samples`` a power of 2).
 
     Example
@@ -174,7 +175,7 @@ def sobol(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Ma
     _, _, sobol_sample, sobol_analyze = _salib()
     if base_samples < 2 or base_samples & (base_samples - 1):
         raise ModelError(f"base_samples={base_samples}: Sobol designs need a power of 2 (e.g. 256, 1024)")
-    analysis, plan, resolved, problem = _prepare(source, parameters, outputs)
+    analysis, plan, resolved, problem = _prepare(source, parameters, outputs, stage)
     unit = sobol_sample.sample(problem, base_samples, calc_second_order=second_order, seed=seed)
     values = plan.factor_values(np.clip(unit, UNIT_MARGIN, 1 - UNIT_MARGIN))
     results = run_scenarios(analysis, plan=plan, factor_values=values, outputs=resolved, jobs=jobs,

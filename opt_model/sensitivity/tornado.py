@@ -16,20 +16,23 @@ import pandas as pd
 from opt_model.formatting import objective_unit_text
 from opt_model.sensitivity.engine import run_scenarios, solve_nominal
 from opt_model.sensitivity.plan import COST, LOWER, RHS, UPPER, ScenarioPlan
-from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
+from opt_model.sensitivity.problem import AnalysisModel
+from opt_model.sensitivity.stages import analysis_for_stage
 from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
 
 def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
-            low: float = 0.05, high: float = 0.95, options: dict[str, Any] | None = None) -> pd.DataFrame:
+            low: float = 0.05, high: float = 0.95, options: dict[str, Any] | None = None,
+            stage: int | str | None = None) -> pd.DataFrame:
     """Objective at the ``low`` and ``high`` quantile of each factor, widest swing first.
 
     Columns: ``factor``, ``unit`` (of the number that moves), ``nominal`` (its nominal
     value; the mean over the entries a shared factor moves), ``low`` and ``high`` (the
     values at the two quantiles, in ``unit``), ``factor_low`` / ``factor_high`` (the
     multipliers of a relative distribution, NaN for an absolute one), the objective at
-    both ends, the nominal objective (in ``objective_unit``) and the ``swing``.
+    both ends, the nominal objective (in ``objective_unit``) and the ``swing``.  ``stage``
+    picks the objective of a model with objectives by priority (default the last).
 
     Example
     -------
@@ -43,7 +46,7 @@ def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[
     >>> table[["factor_low", "factor_high"]].round(6).values.tolist()[0]
     [0.9, 1.1]
     """
-    analysis = as_analysis_model(source)
+    analysis = analysis_for_stage(source, stage)[0]
     plan = resolve_plan(analysis, as_parameters(parameters))
     nominal = solve_nominal(analysis, options)
     count = plan.num_factors
