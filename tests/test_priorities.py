@@ -334,3 +334,18 @@ def test_tornado_and_morris_take_the_stage(stage: int | None) -> None:
                                                        .objective, rel=1e-7)
     screening = morris(model, params, trajectories=3, progress=False, stage=stage)
     assert screening.ranking() == ["rhs of vcpus"]
+
+
+def test_a_sweep_of_stage_one_is_that_stage_re_solved() -> None:
+    from opt_model.sensitivity import capacity
+    from opt_model.sensitivity.sweep import parametric_sweep
+    model = om.load_spec(SPEC)
+    _, truth = _stage_truth(model, 1)
+    sweep = parametric_sweep(model, capacity("vcpus", site="dublin"), 250, 330, progress=False, stage="bill")
+    form = truth.compiled.form
+    row = form.constraint_names().names().index("vcpus[dublin]")
+    for value in (260.0, 300.0, 330.0):
+        upper = form.row_upper.copy()
+        upper[row] = value
+        assert sweep.objective_at(value) == pytest.approx(
+            solve_form(dataclasses.replace(form, row_upper=upper)).objective, rel=1e-7)

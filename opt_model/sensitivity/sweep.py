@@ -38,9 +38,10 @@ from opt_model.formatting import format_number
 from opt_model.sensitivity.engine import INTERIOR_BINDING_TOLERANCE
 from opt_model.sensitivity.outputs import Output, ResolvedOutput, resolve_outputs
 from opt_model.sensitivity.plan import COST, RHS, Applier, ScenarioPlan, build_plan
-from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
+from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.progress import Progress
 from opt_model.sensitivity.report import rhs_ranges
+from opt_model.sensitivity.stages import analysis_for_stage
 from opt_model.sensitivity.steps import DEFAULT_STEP_TIME_LIMIT
 from opt_model.sensitivity.uncertainty import Target, Uncertain, Uniform
 from solvers import BackendResult, Session, SolveStatus
@@ -89,7 +90,8 @@ class SweepResult:
 
 def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, outputs: Sequence[Output | str] = (),
                      points: int = 0, options: dict[str, Any] | None = None, progress: bool = True,
-                     max_segments: int = 10000, tolerance: float = 1e-7, max_solves: int = 400) -> SweepResult:
+                     max_segments: int = 10000, tolerance: float = 1e-7, max_solves: int = 400,
+                     stage: int | str | None = None) -> SweepResult:
     """Sweep one parameter from ``start`` to ``stop`` and find where the optimal basis changes.
 
     ``points`` adds that many evenly spaced grid points (for smooth plots of
@@ -99,7 +101,8 @@ def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, 
     and their breakpoints are where the optimal integer decisions (MILP) or the active
     set (QP, cone) change, bisected to 1e-6 of the range (1e-3 for cone programs, whose
     interior-point answers meet their bounds only to a tolerance; at most ``max_solves``
-    re-solves in all; the notes say when that cut the search short).
+    re-solves in all; the notes say when that cut the search short).  ``stage`` picks the
+    objective of a model with objectives by priority (default the last).
 
     Example
     -------
@@ -114,7 +117,7 @@ def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, 
     """
     if not (np.isfinite(start) and np.isfinite(stop)) or start == stop:
         raise ModelError(f"sweep range [{start}, {stop}] must be two different finite numbers")
-    analysis = as_analysis_model(source)
+    analysis = analysis_for_stage(source, stage)[0]
     plan = build_plan(analysis, [Uncertain(target, Uniform(min(start, stop), max(start, stop)), per_entry=False)])
     resolved = resolve_outputs(analysis, outputs)
     form = analysis.form
