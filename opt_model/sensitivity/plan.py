@@ -169,8 +169,7 @@ def build_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Scen
         count = rows.size
         if parameter.per_entry and count > 1:
             first = len(factors)
-            names = [analysis.row_name(int(r)) if r >= 0 else analysis.col_name(int(c)) for r, c in zip(rows, cols,
-                                                                                                        strict=True)]
+            names = _entry_names(analysis, rows, cols)
             factors.extend(Factor(f"{target.kind}:{name}", parameter.distribution, number) for name in names)
             factor_of = np.arange(first, first + count)
         else:
@@ -187,6 +186,23 @@ def build_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Scen
     joined = {key: np.concatenate(values) for key, values in parts.items()}
     return ScenarioPlan(factors, joined["factor"], joined["kind"], joined["row"], joined["col"], joined["nominal"],
                         joined["relative"].astype(bool), [p.label for p in parameters])
+
+
+def _entry_names(analysis: AnalysisModel, rows: np.ndarray, cols: np.ndarray) -> list[str]:
+    """Names of the rows (or, where the row is -1, the columns): one pass when they lie in one labelled block."""
+    use_rows = bool(rows[0] >= 0)
+    positions = rows if use_rows else cols
+    names = analysis.form.constraint_names() if use_rows else analysis.form.column_names()
+    block = names.block_of(int(positions[0]))
+    offsets = positions - block.start
+    if (not use_rows or (rows >= 0).all()) and (use_rows or (rows < 0).all()) and block.labels and \
+            not block.plain and bool((offsets >= 0).all() and (offsets < block.size).all()):
+        index = np.unravel_index(offsets, block.shape)
+        texts = [np.asarray(labels, dtype=object)[i].astype(str) for labels, i in zip(block.labels, index,
+                                                                                       strict=True)]
+        return [f"{block.name}[{','.join(parts)}]" for parts in zip(*texts, strict=True)]
+    return [analysis.row_name(int(r)) if r >= 0 else analysis.col_name(int(c)) for r, c in zip(rows, cols,
+                                                                                               strict=True)]
 
 
 def _coefficient(A: sp.spmatrix, row: int, col: int) -> float:

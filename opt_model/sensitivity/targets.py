@@ -142,6 +142,6 @@ def _block_entries(analysis: AnalysisModel, parameter: Uncertain, number: int, m
     count = entry_row.size
     if parameter.per_entry:  # one independent draw per coefficient; one shared Factor object describes them all
         factor = Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)
-        return _Entries(entry_row, entry_col, nominal, COEFFICIENT, None, [factor] * count)
+        return _Entries(entry_row, entry_col, nominal, COEFFICIENT, None, [factor] * count)  # one object, count refs
     return _Entries(entry_row, entry_col, nominal, COEFFICIENT, np.zeros(count, dtype=np.int64),
                     [Factor(parameter.label, parameter.distribution, number)])
