@@ -3,7 +3,8 @@
 Every measurement runs in a fresh child process: the time from nothing to
 HiGHS holding the model column-wise (everything before the solver iterates),
 and the peak resident memory added by the build (the kernel's high-water mark,
-reset after the data is generated).  Prints a table of medians and, as the
+reset after the data is generated), with the CPU time of the build beside its wall time
+(on a shared machine the wall time also measures the other users' load).  Prints a table of medians and, as the
 last line, the ratio opt-model / floor at the largest size.
 
     python benchmarks/build_overhead.py                    # small and 1M-variable sizes
@@ -166,16 +167,16 @@ def worker(tool: str, n: int, m: int) -> None:
     gc.collect()
     baseline = _rss_kib()
     _reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     handle = BUILDERS[tool](data)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = _hwm_kib() - baseline
     del handle
-    print(json.dumps({"tool": tool, "seconds": elapsed, "peak_mib": peak / 1024}))
+    print(json.dumps({"tool": tool, "seconds": elapsed, "cpu_seconds": cpu, "peak_mib": peak / 1024}))
 
 
-def measure_once(tool: str, n: int, m: int, timeout: float) -> tuple[float, float] | str:
-    """(seconds, peak MiB) of one run in a fresh process, or why it failed."""
+def measure_once(tool: str, n: int, m: int, timeout: float) -> tuple[float, float, float] | str:
+    """(wall seconds, peak MiB, CPU seconds) of one run in a fresh process, or why it failed."""
     try:
         done = subprocess.run([sys.executable, __file__, "--worker", tool, "--sizes", f"{n}x{m}"],
                               capture_output=True, text=True, timeout=timeout)
@@ -185,7 +186,7 @@ def measure_once(tool: str, n: int, m: int, timeout: float) -> tuple[float, floa
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         return "not installed" if "ModuleNotFoundError" in done.stderr else last[:60]
     record = json.loads(done.stdout.strip().splitlines()[-1])
-    return record["seconds"], record["peak_mib"]
+    return record["seconds"], record["peak_mib"], record["cpu_seconds"]
 
 
 def main() -> None:
@@ -202,12 +203,14 @@ def main() -> None:
         return
     print(f"# build + hand-off to HiGHS, medians of {args.repeats} runs, each in a fresh process, tools interleaved")
     print(f"# machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-    header = f"{'size':>12} {'tool':>10} {'build+handoff s':>16} {'x floor':>8} {'peak MiB':>9} {'x floor':>8}  note"
+    header = (f"{'size':>12} {'tool':>10} {'build+handoff s':>16} {'x floor':>8} {'CPU s':>7} {'x floor':>8} "
+              f"{'peak MiB':>9} {'x floor':>8}  note")
     print(header)
     ratio_line = ""
     for n, m in sizes:
         tools = args.tools.split(",")
         times: dict[str, list[float]] = {tool: [] for tool in tools}
+        cpus: dict[str, list[float]] = {tool: [] for tool in tools}
         peaks: dict[str, list[float]] = {tool: [] for tool in tools}
         notes: dict[str, str] = {}
         for _ in range(args.repeats):  # round-robin, so that load on a shared machine hits every tool alike
@@ -220,17 +223,21 @@ def main() -> None:
                 else:
                     times[tool].append(outcome[0])
                     peaks[tool].append(outcome[1])
+                    cpus[tool].append(outcome[2])
         floor_time = statistics.median(times["floor"]) if times.get("floor") else float("nan")
         floor_peak = statistics.median(peaks["floor"]) if peaks.get("floor") else float("nan")
+        floor_cpu = statistics.median(cpus["floor"]) if cpus.get("floor") else float("nan")
         for tool in tools:
             t = statistics.median(times[tool]) if times[tool] else float("nan")
             p = statistics.median(peaks[tool]) if peaks[tool] else float("nan")
+            c = statistics.median(cpus[tool]) if cpus[tool] else float("nan")
             runs = f"{len(times[tool])} runs" if times[tool] else ""
-            print(f"{f'{n}x{m}':>12} {tool:>10} {t:16.3f} {t / floor_time:8.2f} {p:9.1f} {p / floor_peak:8.2f}  "
-                  f"{notes.get(tool) or runs}", flush=True)
+            print(f"{f'{n}x{m}':>12} {tool:>10} {t:16.3f} {t / floor_time:8.2f} {c:7.3f} {c / floor_cpu:8.2f} "
+                  f"{p:9.1f} {p / floor_peak:8.2f}  {notes.get(tool) or runs}", flush=True)
             if tool == "opt-model":
-                ratio_line = (f"opt-model / floor at {n}x{m} ({n * m} variables): time {t / floor_time:.2f}x, "
-                              f"peak memory {p / floor_peak:.2f}x")
+                ratio_line = (f"opt-model / floor at {n}x{m} ({n * m} variables): time {t / floor_time:.2f}x "
+                              f"(CPU time {c / floor_cpu:.2f}x), peak memory {p / floor_peak:.2f}x; "
+                              f"load {os.getloadavg()[0]:.1f}")
     print(ratio_line)
 
 
