@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.sensitivity.plan import COEFFICIENT, COST, LOWER, RHS, UPPER, ScenarioPlan
+from opt_model.sensitivity.plan import COEFFICIENT, COST, LOWER, RHS, UPPER, FactorRuns, ScenarioPlan
 from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel
 from opt_model.sensitivity.targets import resolve
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
@@ -83,14 +83,14 @@ class RowUncertainty:
         params = as_parameters(parameters)
         form = analysis.form
         matrix = form.A.tocsr() if form.A.format != "csr" else form.A
-        plan, factor_parameter, offsets = resolve(analysis, params, matrix)
+        plan, factor_offsets, offsets = resolve(analysis, params, matrix)
         kinds = analysis.row_kinds()
         two_sided = (kinds == EQ) | (kinds == RANGE)
         sign = np.where(kinds == GE, -1.0, 1.0)
         sign[(kinds != LE) & (kinds != GE)] = 0.0
         col_lower = form.col_lower.copy()
         col_upper = form.col_upper.copy()
-        factors_of = np.diff(np.searchsorted(factor_parameter, np.arange(len(params) + 1)))
+        factors_of = np.diff(factor_offsets)
         tail = (1.0 - coverage) / 2.0
         parts: dict[int, list[tuple[slice, float, float]]] = {COEFFICIENT: [], RHS: []}
         bounds = {LOWER: 0, UPPER: 0}
@@ -196,8 +196,11 @@ class RowUncertainty:
         """
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7919,)))
         uniforms = rng.random((count, self.plan.num_factors))
+        factors = self.plan.factors
+        if isinstance(factors, FactorRuns):  # one inverse-CDF call per run
+            return self.plan.entry_values(self.plan.factor_values(uniforms))
         values = np.empty_like(uniforms)
-        distributions = [factor.distribution for factor in self.plan.factors]
+        distributions = [factor.distribution for factor in factors]
         keys = np.fromiter(map(id, distributions), dtype=np.int64, count=len(distributions))
         _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)

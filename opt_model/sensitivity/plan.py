@@ -11,8 +11,10 @@ does not, with one vectorised call per kind of change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -69,11 +71,51 @@ class Factor:
     """Position of the :class:`Uncertain` it comes from."""
 
 
+class FactorRuns(Sequence[Factor]):
+    """Factors as runs of one shared description: ``(factor, count)`` is ``count`` independent draws.
+
+    A block target ("every usage coefficient of ``x`` in ``memory``, each on its
+    own") has one factor per coefficient, all described by the same
+    :class:`Factor`; a run holds them without a reference per coefficient.
+
+    Example
+    -------
+    >>> from opt_model.sensitivity.uncertainty import relative
+    >>> runs = FactorRuns([(Factor("a", relative(10), 0), 3), (Factor("b", relative(5), 1), 1)])
+    >>> len(runs), runs[2].name, runs[3].name, [f.name for f in runs]
+    (4, 'a', 'b', ['a', 'a', 'a', 'b'])
+    """
+
+    def __init__(self, runs: Sequence[tuple[Factor, int]] = ()) -> None:
+        self.runs = [(factor, int(count)) for factor, count in runs if count > 0]
+        self.ends = np.cumsum([count for _, count in self.runs], dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.ends[-1]) if self.runs else 0
+
+    @overload
+    def __getitem__(self, index: int) -> Factor: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Factor]: ...
+
+    def __getitem__(self, index: int | slice) -> Factor | list[Factor]:
+        if isinstance(index, slice):
+            return [self[k] for k in range(*index.indices(len(self)))]
+        position = int(index) + len(self) if index < 0 else int(index)
+        if not 0 <= position < len(self):
+            raise IndexError(f"factor {index} of {len(self)}")
+        return self.runs[int(np.searchsorted(self.ends, position, side="right"))][0]
+
+    def __iter__(self) -> Iterator[Factor]:
+        return itertools.chain.from_iterable(itertools.repeat(factor, count) for factor, count in self.runs)
+
+
 @dataclass
 class ScenarioPlan:
     """Factors, and the entries of the standard form each one sets."""
 
-    factors: list[Factor]
+    factors: Sequence[Factor]
     entry_factor: np.ndarray
     entry_kind: np.ndarray
     entry_row: np.ndarray
@@ -97,6 +139,14 @@ class ScenarioPlan:
     def factor_values(self, uniforms: np.ndarray) -> np.ndarray:
         """Map uniform numbers (scenarios x factors) through each factor's inverse CDF."""
         values = np.empty_like(uniforms, dtype=np.float64)
+        if isinstance(self.factors, FactorRuns):  # one inverse-CDF call per run of identically described factors
+            start = 0
+            for factor, count in self.factors.runs:
+                block = uniforms[:, start:start + count]
+                values[:, start:start + count] = np.asarray(factor.distribution.ppf(block.reshape(-1)),
+                                                            dtype=np.float64).reshape(block.shape)
+                start += count
+            return values
         for k, factor in enumerate(self.factors):
             values[:, k] = factor.distribution.ppf(uniforms[:, k])
         return values

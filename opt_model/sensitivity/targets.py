@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.sensitivity.plan import COEFFICIENT, Factor, ScenarioPlan, build_plan
+from opt_model.sensitivity.plan import COEFFICIENT, Factor, FactorRuns, ScenarioPlan, build_plan
 from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.uncertainty import Uncertain
 
@@ -44,9 +44,10 @@ def resolve_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Sc
 
 def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp.csr_matrix | None = None
             ) -> tuple[ScenarioPlan, np.ndarray, np.ndarray]:
-    """:func:`resolve_plan`, plus the parameter each factor comes from and where each parameter's entries start.
+    """:func:`resolve_plan`, plus where each parameter's factors and entries start.
 
-    The entries of parameter ``k`` are ``offsets[k]:offsets[k + 1]`` of the plan's
+    The factors of parameter ``k`` are ``factor_offsets[k]:factor_offsets[k + 1]``
+    of the plan's factors, its entries ``offsets[k]:offsets[k + 1]`` of the plan's
     entry arrays (parameters keep their order).  ``matrix`` is the constraint
     matrix in CSR form, when the caller has it already.
     """
@@ -55,7 +56,7 @@ def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp
     if not parameters:
         raise ModelError("no uncertain parameters were given")
     blocks = []
-    factors: list[Factor] = []
+    runs: list[tuple[Factor, int]] = []
     factor_counts = []
     for number, parameter in enumerate(parameters):
         if _is_block(analysis, parameter):
@@ -63,31 +64,29 @@ def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp
         else:
             plan = build_plan(analysis, [parameter])
             block = _Entries(plan.entry_row, plan.entry_col, plan.entry_nominal, int(plan.entry_kind[0]),
-                             plan.entry_factor, [Factor(f.name, f.distribution, number) for f in plan.factors])
+                             plan.entry_factor, [(Factor(f.name, f.distribution, number), 1) for f in plan.factors])
         blocks.append(block)
-        factor_counts.append(len(block.factors))
-        factors += block.factors
+        factor_counts.append(sum(count for _, count in block.runs))
+        runs += block.runs
     sizes = np.array([block.row.size for block in blocks], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
-    factor_parameter = np.repeat(np.arange(len(blocks), dtype=np.int64), factor_counts)
+    factor_offsets = np.concatenate([[0], np.cumsum(factor_counts)]).astype(np.int64)
     entry_factor = np.empty(int(offsets[-1]), dtype=np.int64)
-    first_factor = 0
-    for block, first, stop, count in zip(blocks, offsets[:-1].tolist(), offsets[1:].tolist(), factor_counts,
-                                         strict=True):
+    for block, first, stop, first_factor in zip(blocks, offsets[:-1].tolist(), offsets[1:].tolist(),
+                                                factor_offsets[:-1].tolist(), strict=True):
         if block.factor is None:  # one factor per entry, in order
             entry_factor[first:stop] = np.arange(first_factor, first_factor + stop - first)
         else:
             np.add(block.factor, first_factor, out=entry_factor[first:stop])
-        first_factor += count
     # one kind and one relative flag per parameter
     kinds = np.array([block.kind for block in blocks], dtype=np.int64)
     relative = np.array([bool(parameter.distribution.relative) for parameter in parameters], dtype=bool)
     return ScenarioPlan(
-        factors, entry_factor, np.repeat(kinds, sizes),
+        FactorRuns(runs), entry_factor, np.repeat(kinds, sizes),
         np.concatenate([block.row for block in blocks], dtype=np.int64),
         np.concatenate([block.col for block in blocks], dtype=np.int64),
         np.concatenate([block.nominal for block in blocks], dtype=float),
-        np.repeat(relative, sizes), [p.label for p in parameters]), factor_parameter, offsets
+        np.repeat(relative, sizes), [p.label for p in parameters]), factor_offsets, offsets
 
 
 class _Entries(NamedTuple):
@@ -98,7 +97,7 @@ class _Entries(NamedTuple):
     nominal: np.ndarray
     kind: int
     factor: np.ndarray | None
-    factors: list[Factor]
+    runs: list[tuple[Factor, int]]
 
 
 def _is_block(analysis: AnalysisModel, parameter: Uncertain) -> bool:
@@ -142,6 +141,6 @@ def _block_entries(analysis: AnalysisModel, parameter: Uncertain, number: int, m
     count = entry_row.size
     if parameter.per_entry:  # one independent draw per coefficient; one shared Factor object describes them all
         factor = Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)
-        return _Entries(entry_row, entry_col, nominal, COEFFICIENT, None, [factor] * count)  # one object, count refs
+        return _Entries(entry_row, entry_col, nominal, COEFFICIENT, None, [(factor, count)])
     return _Entries(entry_row, entry_col, nominal, COEFFICIENT, np.zeros(count, dtype=np.int64),
-                    [Factor(parameter.label, parameter.distribution, number)])
+                    [(Factor(parameter.label, parameter.distribution, number), 1)])
