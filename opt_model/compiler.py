@@ -22,41 +22,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from opt_model.compiled import CompiledModel, objective_unit_of
 from opt_model.constraints import ConstraintBlock, ConstraintDef, MatrixConstraintDef
 from opt_model.convex import ConeSpec
-from opt_model.dims import Dim
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
 from opt_model.variables import VarKind
 from solvers import ConeBlock, Integrality, NameBlock, NameMap, Sense, StandardForm
+from solvers.names import CONSTRAINT, RESOURCE, VARIABLE
+
+__all__ = ["CompiledModel", "RowBlock", "compile_model", "objective_coefficients"]
 
 if TYPE_CHECKING:
     from opt_model.model import Model
 
 
-@dataclass(frozen=True)
-class RowBlock:
-    """Where a named constraint block sits in the standard form."""
-
-    name: str
-    start: int
-    size: int
-    dims: tuple[Dim, ...]
-    sense: str
-    is_resource: bool = False
-
-    @property
-    def stop(self) -> int:
-        return self.start + self.size
-
-
-@dataclass
-class CompiledModel:
-    """A standard form plus the map from its positions back to the model's names."""
-
-    model: Model
-    form: StandardForm
-    rows: dict[str, RowBlock]
+RowBlock = NameBlock
+"""Old name of the compiled model's row blocks: they are :class:`solvers.NameBlock` (kind, unit, sense, price)."""
 
 
 def _block_arrays(definition: ConstraintDef, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -302,13 +284,13 @@ def compile_model(model: Model) -> CompiledModel:
         elif variable.integer_mask is not None:
             integrality[variable.start:stop] = variable.integer_mask.ravel() * Integrality.INTEGER
         col_names.add(NameBlock(variable.name, variable.start, tuple(d.labels for d in variable.dims),
-                                tuple(d.name for d in variable.dims), plain=variable.plain_names))
+                                tuple(d.name for d in variable.dims), plain=variable.plain_names, kind=VARIABLE,
+                                dims=variable.dims))
 
     blocks: list[tuple[ConstraintBlock, bool]] = [(block, False) for block in model.constraints.values()]
     for resource in model.resources.values():
         blocks.append((ConstraintBlock(resource.name, resource.constraint_expression()), True))
 
-    rows: dict[str, RowBlock] = {}
     row_names = NameMap()
     definitions: list[ConstraintDef | MatrixConstraintDef] = []
     row_starts: list[int] = []
@@ -318,10 +300,16 @@ def compile_model(model: Model) -> CompiledModel:
         size = definition.lower.size
         definitions.append(definition)
         row_starts.append(row_start)
-        rows[block.name] = RowBlock(block.name, row_start, size, definition.dims, definition.sense, is_resource)
+        owner = model.resources.get(block.name) if is_resource else None
+        price = None
+        if owner is not None and owner.price is not None:
+            price = np.asarray(owner.price.values, dtype=float).reshape(-1)
         row_names.add(NameBlock(block.name, row_start, tuple(d.labels for d in definition.dims),
                                 tuple(d.name for d in definition.dims),
-                                plain=getattr(definition, "plain_names", False)))
+                                plain=getattr(definition, "plain_names", False),
+                                kind=RESOURCE if owner is not None else CONSTRAINT,
+                                unit=owner.unit if owner is not None else "", sense=definition.sense,
+                                price=price, dims=definition.dims))
         row_start += size
     if definitions:
         row_lower = np.concatenate([d.lower.reshape(-1) for d in definitions])
@@ -354,7 +342,7 @@ def compile_model(model: Model) -> CompiledModel:
         integrality=integrality if integrality.any() else None, Q=Q, col_names=col_names, row_names=row_names,
         name=model.name)
     _hold_once(model, form, shared)
-    return CompiledModel(model, form, rows)
+    return CompiledModel(form, model, objective_unit_of(model))
 
 
 def _share_objective(linear: LinearExpression, c: np.ndarray, shared: dict[int, np.ndarray]) -> None:

@@ -57,8 +57,8 @@ UPWARD_ALLOWED = {
         "Result.sensitivity(): the report of a solved result, one call away (a function-level import)",
     ("opt_model.model", "opt_model.spec"):
         "Model.to_spec(): write the model as a YAML spec (a function-level import)",
-    ("opt_model.sensitivity.problem", "opt_model.spec"):
-        "AnalysisModel.load(path) reads a YAML spec as the CLI does (a function-level import)",
+    ("opt_model.compiled", "opt_model.spec"):
+        "CompiledModel.load(path) reads a YAML spec as the CLI does (a function-level import)",
 }
 CYCLES_ALLOWED: dict[frozenset[str], str] = {
     frozenset({"opt_model.constraints", "opt_model.expressions"}):
