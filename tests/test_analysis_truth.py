@@ -258,6 +258,18 @@ def test_knapsack_near_binding_limit_is_re_solved_as_a_milp() -> None:
             assert row[f"change_{side}"] == pytest.approx(truth, abs=1e-6)
 
 
+def test_milp_step_re_solves_start_from_the_incumbent_and_equal_cold_solves() -> None:
+    from opt_model.sensitivity.steps import Limit, step_effects
+    analysis = AnalysisModel.from_model(knapsack())
+    session = analysis.session({})
+    nominal = session.solve()
+    table = step_effects(analysis, [Limit("rhs", 0)], nominal.objective, session=session, start=nominal.x)
+    assert session.stats.mip_starts == 2  # +1 kg and -1 kg, each from the nominal incumbent
+    for side, delta in (("up", 1.0), ("down", -1.0)):
+        cold = fresh_objective(moved(analysis.form, "rhs", 0, delta)) - nominal.objective
+        assert table[f"change_{side}"].iloc[0] == pytest.approx(cold, abs=1e-9)
+
+
 def test_shift_cover_milp_sentences_come_from_milp_re_solves() -> None:
     report = sensitivity_report(load_spec(PROBLEMS / "workforce_shifts.yaml"))
     bottlenecks = bottleneck_report(report)
@@ -465,11 +477,12 @@ def test_cone_block_duals_follow_the_project_convention() -> None:
 
 def test_grid_sweeps_of_milp_and_cone_models_match_fresh_solves(capsys: pytest.CaptureFixture[str]) -> None:
     from opt_model import cli
-    from opt_model.sensitivity.steps import grid_sweep
-    for spec, kind, name, start, stop in (("workforce_shifts", "rhs", "coverage[p04]", 5, 9),
-                                          ("bandwidth_fairness", "rhs", "link[lon-par]", 15, 25)):
+    from opt_model.sensitivity.sweep import parametric_sweep
+    from opt_model.sensitivity.uncertainty import Target
+    for spec, name, start, stop in (("workforce_shifts", "coverage[p04]", 5, 9),
+                                    ("bandwidth_fairness", "link[lon-par]", 15, 25)):
         analysis = AnalysisModel.from_model(load_spec(PROBLEMS / f"{spec}.yaml"))
-        grid = grid_sweep(analysis, kind, name, start, stop, points=3)
+        grid = parametric_sweep(analysis, Target("rhs", name), start, stop, points=3, progress=False).table
         row = analysis.row_names().index(name)
         for value, objective in zip(grid["value"], grid["objective"], strict=True):
             upper = analysis.form.row_upper.copy()

@@ -287,3 +287,28 @@ def test_set_solution_checks_its_point_and_lps_ignore_it() -> None:
     lp.set_solution(np.array([0.0, 0.0]))  # accepted, ignored: the LP restarts from its basis
     again = lp.solve()
     assert again.objective == 36.0 and again.extra["warm"] and "mip_start" not in again.extra
+
+
+def test_highs_qp_takes_no_hot_start_so_qp_sessions_say_cold() -> None:
+    """HiGHS's QP solver (1.16) starts from its own phase-1 point: a basis from the last solve saves no
+    iteration.  So a QP session reports warm_start False and robustness says its QP scenarios run cold;
+    if a HiGHS release starts using the basis, this test fails and the session can switch warm starts on."""
+    n = 12
+    rng = np.random.default_rng(1)
+    A = sp.csr_matrix(rng.uniform(0.0, 1.0, (6, n)))
+    M = rng.normal(size=(n, n))
+    form = StandardForm(c=rng.normal(size=n), sense=Sense.MINIMIZE, A=A, row_lower=np.full(6, -np.inf),
+                        row_upper=np.ones(6), col_lower=np.zeros(n), col_upper=np.full(n, 10.0),
+                        Q=sp.csc_matrix(M @ M.T + 0.1 * np.eye(n)))
+    session = HighsSession(form)
+    assert not session.warm_start and session.gives_basis
+    session.solve()
+    basis = session.basis()
+    upper = np.ones(6)
+    upper[0] = 0.7
+    session.change_row_bounds(np.arange(6), np.full(6, -np.inf), upper)
+    session.set_basis(basis)
+    warm = session.solve()
+    cold = HighsSession(changed(form, row_upper=upper, Q=form.Q)).solve()
+    assert warm.objective == pytest.approx(cold.objective, rel=1e-9)
+    assert warm.iterations["qp"] == cold.iterations["qp"] > 0 and not warm.extra["warm"]

@@ -289,7 +289,7 @@ class HighsSession:
         iterations = int(info.simplex_iteration_count)
         self.stats.simplex_iterations += iterations
         result.iterations = {"simplex": iterations, "ipm": int(info.ipm_iteration_count),
-                             "mip_nodes": int(info.mip_node_count)}
+                             "qp": int(info.qp_iteration_count), "mip_nodes": int(info.mip_node_count)}
         if not (int(info.primal_solution_status) == 2 or raw.name == "kModelEmpty"):
             return result, None
         solution = h.getSolution()
