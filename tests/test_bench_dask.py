@@ -5,13 +5,17 @@ from __future__ import annotations
 import pytest
 
 from opt_model.bench import BenchSettings, ResultStore, build_suite, run_batch
-from opt_model.bench.worker import TEST_SOLVERS_ENV
+from tests.standin_backends import registered
 
 distributed = pytest.importorskip("distributed")
 
 
-def test_batch_on_a_local_dask_cluster(netlib_dir, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TEST_SOLVERS_ENV, "1")
+def test_batch_on_a_local_dask_cluster(netlib_dir, tmp_path) -> None:
+    with registered():
+        _batch_on_a_local_dask_cluster(netlib_dir, tmp_path)
+
+
+def _batch_on_a_local_dask_cluster(netlib_dir, tmp_path) -> None:
     suite = build_suite([netlib_dir / "afiro.mps", netlib_dir / "sc50a.mps"], ["highs", "test:segfault"],
                         time_limit=30)
     db = tmp_path / "dask.sqlite"

@@ -13,14 +13,16 @@ from pathlib import Path
 import pytest
 
 from opt_model.bench import BenchError, BenchSettings, ResultStore, build_suite, run_batch
-from opt_model.bench.worker import TEST_SOLVERS_ENV
+from tests.standin_backends import REGISTER_AND_RUN_CLI, registered
 
 AFIRO = -464.75314286
 
 
 @pytest.fixture(autouse=True)
-def stand_ins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(TEST_SOLVERS_ENV, "1")
+def stand_ins() -> None:
+    """The misbehaving ``test:*`` backends, registered through ``solvers.register`` (the worker finds them by path)."""
+    with registered():
+        yield
 
 
 def _statuses(db: Path) -> dict[str, str]:
@@ -129,10 +131,10 @@ def _rows(db: Path) -> list[tuple[str, int]]:
 
 def test_batch_killed_with_sigkill_resumes_without_losing_or_repeating(netlib_dir, tmp_path) -> None:
     db = tmp_path / "killed.sqlite"
-    command = [sys.executable, "-m", "opt_model.cli", "bench", str(netlib_dir / "afiro.mps"),
+    command = [sys.executable, "-c", REGISTER_AND_RUN_CLI, "bench", str(netlib_dir / "afiro.mps"),
                str(netlib_dir / "sc50a.mps"), "--solvers", "highs,test:sleep", "--time-limit", "1.5",
                "--grace", "0.5", "--db", str(db), "--quiet"]
-    env = {**os.environ, TEST_SOLVERS_ENV: "1"}
+    env = dict(os.environ)
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                cwd=Path(__file__).resolve().parents[1])
     deadline = time.monotonic() + 60
@@ -153,9 +155,9 @@ def test_batch_killed_with_sigkill_resumes_without_losing_or_repeating(netlib_di
 
 def test_ctrl_c_stops_cleanly_and_keeps_finished_rows(netlib_dir, tmp_path) -> None:
     db = tmp_path / "int.sqlite"
-    command = [sys.executable, "-m", "opt_model.cli", "bench", str(netlib_dir / "afiro.mps"),
+    command = [sys.executable, "-c", REGISTER_AND_RUN_CLI, "bench", str(netlib_dir / "afiro.mps"),
                "--solvers", "highs,test:sleep,highs:ipm", "--time-limit", "60", "--db", str(db)]
-    env = {**os.environ, TEST_SOLVERS_ENV: "1"}
+    env = dict(os.environ)
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                cwd=Path(__file__).resolve().parents[1])
     deadline = time.monotonic() + 60

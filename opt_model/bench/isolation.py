@@ -288,7 +288,8 @@ def run_spawned(job: dict[str, Any], limits: RunLimits, log_path: str | None = N
     is called once the child exists (to let a caller kill it on Ctrl-C).
     """
     request = {"job": job, "memory_limit_bytes": limits.memory_limit_bytes, "log_path": log_path,
-               "backstop_s": limits.backstop}
+               "backstop_s": limits.backstop,
+               "preload": preload_modules(str(job.get("solver", "")), str(job.get("kind", "file")))}
     start = time.perf_counter()
     process = subprocess.Popen([python or sys.executable, WORKER_PATH], stdin=subprocess.PIPE,
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,

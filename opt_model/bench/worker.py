@@ -27,9 +27,11 @@ The module runs in three ways, each started by :mod:`opt_model.bench.isolation`:
 The file is run by path, not with ``-m``, so that importing it does not import
 ``opt_model`` (and with it pandas): an MPS job imports only ``solvers``.
 
-Test stand-ins (``test:sleep``, ``test:segfault``, ``test:alloc``, ``test:exit``)
-exist only when the environment variable ``OPT_MODEL_BENCH_TEST_SOLVERS=1`` is
-set, so that the tests exercise the real isolation machinery.
+A backend registered with :func:`solvers.register` from outside the ``solvers``
+package (a plugin, or the test suite's misbehaving stand-ins in
+``tests/standin_backends.py``) is registered again in the worker from its
+``"module:Class"`` path (:func:`preload_modules`), so the worker imports the
+module that defines it; the worker itself knows no solver by name.
 """
 
 from __future__ import annotations
@@ -51,9 +53,6 @@ if __name__ == "__main__":  # run by path: make the project importable, and not 
     _HERE = str(Path(__file__).resolve().parent)
     sys.path[:] = [entry for entry in sys.path if entry and str(Path(entry).resolve()) != _HERE]
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-TEST_SOLVERS_ENV = "OPT_MODEL_BENCH_TEST_SOLVERS"
-"""Set to ``1`` to enable the ``test:*`` stand-in solvers (for the test suite only)."""
 
 PROTOCOL_VERSION = 1
 
@@ -113,30 +112,6 @@ def _load(job: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     return read_file(path), {}
 
 
-def _test_solver(name: str, job: dict[str, Any]) -> dict[str, Any]:
-    """Stand-ins that misbehave on purpose (enabled by :data:`TEST_SOLVERS_ENV`)."""
-    if os.environ.get(TEST_SOLVERS_ENV) != "1":
-        raise ValueError(f"unknown solver 'test:{name}'; test stand-ins need {TEST_SOLVERS_ENV}=1")
-    if name == "sleep":  # hangs, ignoring its own time limit
-        while True:
-            time.sleep(3600)
-    if name == "segfault":
-        os.kill(os.getpid(), signal.SIGSEGV)
-    if name == "alloc":  # allocates (and touches) memory without bound
-        blocks = []
-        while True:
-            blocks.append(b"\x01" * (32 << 20))
-    if name == "exit":
-        os._exit(int((job.get("options") or {}).get("code", 3)))
-    if name == "modules":  # which heavy packages a run's process has imported
-        heavy = ("pandas", "opt_model", "pyomo", "cvxpy", "matplotlib")
-        return {"status": "optimal", "objective": 0.0, "loaded": [m for m in heavy if m in sys.modules]}
-    if name == "constant":  # reports an objective given in the options: a wrong answer on demand
-        value = float((job.get("options") or {}).get("objective", 0.0))
-        return {"status": "optimal", "solver_status": "optimal", "objective": value, "solver_version": "test"}
-    raise ValueError(f"unknown test solver 'test:{name}'")
-
-
 def preload_modules(solver: str, kind: str = "file") -> list[str]:
     """Modules a job needs imported before it starts: the solver layer, the backend, the spec loader.
 
@@ -147,16 +122,33 @@ def preload_modules(solver: str, kind: str = "file") -> list[str]:
     -------
     >>> preload_modules("highs:ipm")
     ['solvers', 'solvers.highs', 'solvers.files', 'scipy.sparse']
+
+    A backend registered from outside the ``solvers`` package appears with its
+    path, ``backend:NAME=module:Class``: the worker registers it again from there.
     """
     # solvers.highs reads MPS and LP files; solvers.files checks them and builds the form's scipy.sparse matrix
     # (left to the child, those imports were most of a small model's build time)
     modules = ["solvers", "solvers.highs", "solvers.files", "scipy.sparse"]
     name = solver.partition(":")[0].lower()
-    if name not in ("test", "highs", "auto"):
-        modules.append(f"backend:{name}")  # the registered backend's module, imported by the registry
+    if name not in ("highs", "auto"):
+        modules.append(f"backend:{name}{_plugin_path(name)}")  # the registered backend's module
     if kind == "spec":
         modules += ["opt_model.spec", "opt_model.bench.spec_data", "warm:spec"]
     return modules
+
+
+def _plugin_path(name: str) -> str:
+    """``"=module:Class"`` for a backend registered in this process from outside ``solvers``, else ``""``."""
+    from solvers.backend import backend_class
+
+    try:
+        cls = backend_class(name)
+    except ImportError:  # unknown or not importable here: the run reports it
+        return ""
+    module = cls.__module__
+    if module == "solvers" or module.startswith("solvers.") or "<" in cls.__qualname__:
+        return ""
+    return f"={module}:{cls.__qualname__}"
 
 
 _WARM_SPEC = """version: 1
@@ -183,9 +175,12 @@ def _preload(modules: list[str]) -> None:
             if module == "warm:spec":
                 _warm_spec_loader()
             elif module.startswith("backend:"):
-                from solvers.backend import backend_class
+                from solvers.backend import backend_class, register
 
-                backend_class(module.partition(":")[2])
+                name, _, path = module.partition(":")[2].partition("=")
+                if path:
+                    register(name, path)
+                backend_class(name)
             else:
                 importlib.import_module(module)
         except Exception:  # the run itself will report a missing package or a broken loader
@@ -207,10 +202,6 @@ def execute(job: dict[str, Any]) -> dict[str, Any]:
     record: dict[str, Any] = {"protocol": PROTOCOL_VERSION}
     solver = str(job["solver"])
     try:
-        if solver.startswith("test:"):
-            record.update(_test_solver(solver.partition(":")[2], job))
-            record["child_wall_s"] = time.perf_counter() - started
-            return record
         form, problem_options = _load(job)
         record.update(rows=form.num_rows, cols=form.num_cols, nonzeros=form.num_nonzeros,
                       integers=form.num_integers, problem_class=form.problem_class.value)
@@ -367,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     job = request.get("job", request)
     set_memory_limit(request.get("memory_limit_bytes"))
     _backstop(request.get("backstop_s"))
-    _preload(preload_modules(str(job.get("solver", "")), str(job.get("kind", "file"))))
+    _preload(request.get("preload") or preload_modules(str(job.get("solver", "")), str(job.get("kind", "file"))))
     result_fd = os.dup(1)  # the record goes to the original stdout; solver output to the log
     _redirect_output(request.get("log_path"))
     import faulthandler
