@@ -240,7 +240,8 @@ def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequen
                      "re-optimised per scenario; 'nominal plan stays feasible' is the probability for this plan"
                      if mode == PLAN else
                      "MILP, re-optimise mode: feasibility and overruns are those of the nominal plan (integers "
-                     "kept); the objective distribution and the regret come from re-solving the MILP per scenario")
+                     "kept); the objective distribution, the regret and the outputs come from re-solving the MILP "
+                     "per scenario")
     plan = resolve_plan(scenario_model, params)
     resolved = resolve_outputs(scenario_model, outputs)
     nominal = solve_nominal(scenario_model, options)
