@@ -39,7 +39,8 @@ _LAZY: dict[str, str] = {
     "quad_form": "opt_model.expressions", "quicksum": "opt_model.expressions",
     "LifecycleReport": "opt_model.lifecycle.report",
     "Model": "opt_model.model",
-    "Objective": "opt_model.multiobjective", "solve_lexicographic": "opt_model.multiobjective",
+    "Objective": "opt_model.objectives", "Objectives": "opt_model.objectives",
+    "Lexicographic": "opt_model.multiobjective", "solve_lexicographic": "opt_model.multiobjective",
     "weighted_sum": "opt_model.multiobjective",
     "Network": "opt_model.network", "flow_conservation": "opt_model.network",
     "Provision": "opt_model.resources", "Resource": "opt_model.resources",
@@ -90,8 +91,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from opt_model.labeled import LabeledArray, data
     from opt_model.lifecycle.report import LifecycleReport
     from opt_model.model import Model
-    from opt_model.multiobjective import Objective, solve_lexicographic, weighted_sum
+    from opt_model.multiobjective import Lexicographic, solve_lexicographic, weighted_sum
     from opt_model.network import Network, flow_conservation
+    from opt_model.objectives import Objective, Objectives
     from opt_model.resources import Provision, Resource
     from opt_model.result import Result
     from opt_model.robust.loop import RobustifyReport, robustify
@@ -109,6 +111,7 @@ __all__ = [
     "entropy", "exp",
     "flow_conservation", "InputFileError", "LabeledArray", "LifecycleReport", "LinearExpression",
     "load_spec", "loads_spec", "log", "log_sum_exp", "Model", "ModelError", "Network", "norm2", "Objective",
+    "Objectives", "Lexicographic",
     "OptModelError", "Provision", "quad_form", "QuadraticExpression", "quicksum", "Resource", "Result",
     "SensitivityError", "solve_lexicographic", "SolverError", "SolverNotAvailableError", "SolveStatus", "SpecError",
     "sum_squares", "to_spec", "UnsupportedProblemError", "Variable", "VarKind", "weighted_sum",
