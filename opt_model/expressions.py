@@ -19,7 +19,7 @@ import numpy as np
 
 from opt_model.dims import Dim, alignment, as_dims, dims_text, shape_of
 from opt_model.errors import ModelError
-from opt_model.labeled import LabeledArray, _dim_names, selection
+from opt_model.labeled import LabeledArray, dim_names, selection
 
 if TYPE_CHECKING:
     from opt_model.constraints import ConstraintDef
@@ -239,7 +239,7 @@ class LinearExpression(ExpressionOps):
     # reductions and selections --------------------------------------------------------
     def sum(self, dim: str | Sequence[str] | None = None) -> LinearExpression:
         """Sum over one or more dims (all dims when ``dim`` is None)."""
-        names = _dim_names(dim, self.dims)
+        names = dim_names(dim, self.dims)
         if not names:
             return self
         axes = [i for i, d in enumerate(self.dims) if d.name in names]
@@ -372,7 +372,7 @@ class QuadraticExpression:
     __rmul__ = __mul__
 
     def sum(self, dim: str | Sequence[str] | None = None) -> QuadraticExpression:
-        names = _dim_names(dim, self.dims)
+        names = dim_names(dim, self.dims)
         linear = self.linear.sum(dim)
         axes = [i for i, d in enumerate(self.dims) if d.name in names]
         kept_axes = [i for i, d in enumerate(self.dims) if d.name not in names]

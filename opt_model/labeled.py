@@ -123,7 +123,7 @@ class LabeledArray:
 
     # reductions and selection --------------------------------------------------
     def sum(self, dim: str | Sequence[str] | None = None) -> LabeledArray:
-        names = _dim_names(dim, self.dims)
+        names = dim_names(dim, self.dims)
         axes = tuple(i for i, d in enumerate(self.dims) if d.name in names)
         kept = tuple(d for d in self.dims if d.name not in names)
         return LabeledArray(self.values.sum(axis=axes), kept)
@@ -174,7 +174,7 @@ class LabeledArray:
         return float(self.values[position])
 
 
-def _dim_names(dim: str | Sequence[str] | None, dims: Sequence[Dim]) -> set[str]:
+def dim_names(dim: str | Sequence[str] | None, dims: Sequence[Dim]) -> set[str]:
     available = {d.name for d in dims}
     if dim is None:
         return available

@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - exercised only where cvxpy is absent
 # ``OPTIMAL`` promises, so it is a numerical error whose point is still returned for inspection.
 # An inaccurate infeasibility or unboundedness certificate keeps its meaning (the message says
 # it was inaccurate).  ``user_limit`` is a time or iteration limit, told apart by the clock after
-# the solve (see ``_refine_limit``).
+# the solve (see ``refine_limit``).
 STATUS_MAP: dict[str, SolveStatus] = {
     "optimal": SolveStatus.OPTIMAL,
     "optimal_inaccurate": SolveStatus.NUMERICAL_ERROR,
@@ -472,7 +472,7 @@ def _silence_highs_banner() -> None:
 # reading the result
 
 
-def _refine_limit(status: SolveStatus, options: SolveOptions, solve_time: float) -> SolveStatus:
+def refine_limit(status: SolveStatus, options: SolveOptions, solve_time: float) -> SolveStatus:
     """CVXPY folds time and iteration limits into ``user_limit``; tell them apart by the clock."""
     if status is SolveStatus.ITERATION_LIMIT and options.time_limit is not None \
             and solve_time >= 0.9 * float(options.time_limit):
@@ -486,7 +486,7 @@ def _collect(built: _Built, form: StandardForm, solver: str | None, raw: str, me
     stats = getattr(problem, "solver_stats", None)
     used = str(stats.solver_name) if stats is not None and stats.solver_name else (solver or "")
     solve_time = float(stats.solve_time) if stats is not None and stats.solve_time is not None else wall
-    status = _refine_limit(map_status(raw), options, solve_time)
+    status = refine_limit(map_status(raw), options, solve_time)
     result = BackendResult(status=status, solver=f"cvxpy:{used}" if used else "cvxpy",
                            raw_status=str(raw), message=message,
                            solver_version=CvxpyBackend.variant_version(used or None),

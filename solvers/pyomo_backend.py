@@ -71,7 +71,7 @@ LEGACY_STATUS_MAP: dict[str, SolveStatus] = {
     "globallyOptimal": SolveStatus.OPTIMAL,
     "locallyOptimal": SolveStatus.OPTIMAL,  # the problem classes here are convex
     # Stopped with a feasible point and no proof of optimality (GLPK after a time limit or
-    # its MIP gap); refined by the gap and the clock after the solve (see _refine_feasible).
+    # its MIP gap); refined by the gap and the clock after the solve (see refine_feasible).
     "feasible": SolveStatus.ITERATION_LIMIT,
     "optimal": SolveStatus.OPTIMAL,
     "maxEvaluations": SolveStatus.ITERATION_LIMIT,  # node limits
@@ -554,7 +554,7 @@ def _silence_highs_banner() -> None:
 
 
 @dataclass
-class _Outcome:
+class SolveOutcome:
     status: SolveStatus
     raw: str
     x: dict[int, float] | None = None  # id(var) -> value
@@ -571,7 +571,7 @@ def _options_error(spec: PyomoSolver, options: SolveOptions, exc: BaseException)
                        "check the option names and values in the solver's documentation")
 
 
-def _solve_legacy(model: Any, spec: PyomoSolver, options: SolveOptions, want_duals: bool) -> _Outcome:
+def _solve_legacy(model: Any, spec: PyomoSolver, options: SolveOptions, want_duals: bool) -> SolveOutcome:
     solver = pyo.SolverFactory(spec.factory)
     kwargs: dict[str, Any] = {"load_solutions": False, "tee": bool(options.verbose)}
     if options.time_limit is not None:
@@ -599,7 +599,7 @@ def _solve_legacy(model: Any, spec: PyomoSolver, options: SolveOptions, want_dua
         except ApplicationError as exc:  # the executable exited with an error (glpsol: bad option)
             if options.extra:
                 raise _options_error(spec, options, exc) from exc
-            return _Outcome(SolveStatus.ERROR, "error", message=f"{spec.factory} failed: {exc}")
+            return SolveOutcome(SolveStatus.ERROR, "error", message=f"{spec.factory} failed: {exc}")
         with open(logfile, errors="replace") as handle_log:
             log = handle_log.read()
     finally:
@@ -610,8 +610,8 @@ def _solve_legacy(model: Any, spec: PyomoSolver, options: SolveOptions, want_dua
     raw = getattr(termination, "name", str(termination))
     status = map_legacy_status(termination)
     if spec.factory == "glpk" and raw in ("other", "unknown"):
-        status, raw = _glpk_status_from_log(log, status, raw)
-    outcome = _Outcome(status, raw)
+        status, raw = glpk_status_from_log(log, status, raw)
+    outcome = SolveOutcome(status, raw)
     problem = results.problem
     minimize = model.obj.sense == pyo.minimize
     lower, upper = finite_or_none(problem.lower_bound), finite_or_none(problem.upper_bound)
@@ -639,7 +639,7 @@ def _check_rejected_options(spec: PyomoSolver, options: SolveOptions, log: str) 
                                   "check the option names in the solver's documentation")
 
 
-def _glpk_status_from_log(log: str, status: SolveStatus, raw: str) -> tuple[SolveStatus, str]:
+def glpk_status_from_log(log: str, status: SolveStatus, raw: str) -> tuple[SolveStatus, str]:
     """GLPK 5 reports infeasible and unbounded LPs in wording Pyomo's parser does not know."""
     text = log.upper()
     if "HAS NO PRIMAL FEASIBLE SOLUTION" in text or "HAS NO INTEGER FEASIBLE SOLUTION" in text:
@@ -653,7 +653,7 @@ def _glpk_status_from_log(log: str, status: SolveStatus, raw: str) -> tuple[Solv
 
 
 
-def _solve_contrib(model: Any, spec: PyomoSolver, options: SolveOptions, want_duals: bool) -> _Outcome:
+def _solve_contrib(model: Any, spec: PyomoSolver, options: SolveOptions, want_duals: bool) -> SolveOutcome:
     solver = ContribSolverFactory(spec.factory)
     config: dict[str, Any] = {"load_solutions": False, "raise_exception_on_nonoptimal_result": False,
                               "tee": bool(options.verbose)}
@@ -686,12 +686,12 @@ def _solve_contrib(model: Any, spec: PyomoSolver, options: SolveOptions, want_du
         if options.extra:  # SCIP raises KeyError('Not a valid parameter name') without naming it
             raise _options_error(spec, options, exc) from exc
         if isinstance(exc, RuntimeError):
-            return _Outcome(SolveStatus.ERROR, "error", message=f"{spec.factory} failed: {exc}")
+            return SolveOutcome(SolveStatus.ERROR, "error", message=f"{spec.factory} failed: {exc}")
         raise
     _check_rejected_options(spec, options, str(getattr(results, "solver_log", "") or ""))
     termination = results.termination_condition
     status = map_contrib_status(termination)
-    outcome = _Outcome(status, getattr(termination, "name", str(termination)))
+    outcome = SolveOutcome(status, getattr(termination, "name", str(termination)))
     if status is SolveStatus.ERROR:
         log = str(getattr(results, "solver_log", "") or "").strip().splitlines()
         outcome.message = f"{spec.factory} stopped with {outcome.raw}: " + " / ".join(log[-3:])
@@ -709,7 +709,7 @@ def _solve_contrib(model: Any, spec: PyomoSolver, options: SolveOptions, want_du
     return outcome
 
 
-def _refine_feasible(outcome: _Outcome, options: SolveOptions, wall: float) -> SolveStatus:
+def refine_feasible(outcome: SolveOutcome, options: SolveOptions, wall: float) -> SolveStatus:
     """Tell apart why a solver stopped with a feasible, unproven point (legacy ``feasible``)."""
     if outcome.raw != "feasible":
         return outcome.status
@@ -722,9 +722,9 @@ def _refine_feasible(outcome: _Outcome, options: SolveOptions, wall: float) -> S
     return outcome.status
 
 
-def _collect(form: StandardForm, model: Any, outcome: _Outcome, solver_name: str, version: str,
+def _collect(form: StandardForm, model: Any, outcome: SolveOutcome, solver_name: str, version: str,
              options: SolveOptions, handoff: float, wall: float) -> BackendResult:
-    status = _refine_feasible(outcome, options, wall)
+    status = refine_feasible(outcome, options, wall)
     result = BackendResult(status=status, solver=solver_name, raw_status=outcome.raw, message=outcome.message,
                            solver_version=version, handoff_time_s=handoff,
                            solve_time_s=outcome.solver_time if outcome.solver_time is not None else wall)

@@ -27,10 +27,10 @@ from solvers.cvxpy_backend import (  # noqa: E402
     STATUS_MAP,
     VARIANT_CLASSES,
     CvxpyBackend,
-    _refine_limit,
     build_problem,
     installed_solvers,
     map_status,
+    refine_limit,
     translate_options,
 )
 
@@ -87,10 +87,10 @@ def test_status_map_meanings() -> None:
 
 def test_user_limit_is_a_time_limit_when_the_clock_ran_out() -> None:
     options = SolveOptions(time_limit=2.0)
-    assert _refine_limit(SolveStatus.ITERATION_LIMIT, options, 1.95) is SolveStatus.TIME_LIMIT
-    assert _refine_limit(SolveStatus.ITERATION_LIMIT, options, 0.5) is SolveStatus.ITERATION_LIMIT
-    assert _refine_limit(SolveStatus.ITERATION_LIMIT, SolveOptions(), 100.0) is SolveStatus.ITERATION_LIMIT
-    assert _refine_limit(SolveStatus.OPTIMAL, options, 5.0) is SolveStatus.OPTIMAL
+    assert refine_limit(SolveStatus.ITERATION_LIMIT, options, 1.95) is SolveStatus.TIME_LIMIT
+    assert refine_limit(SolveStatus.ITERATION_LIMIT, options, 0.5) is SolveStatus.ITERATION_LIMIT
+    assert refine_limit(SolveStatus.ITERATION_LIMIT, SolveOptions(), 100.0) is SolveStatus.ITERATION_LIMIT
+    assert refine_limit(SolveStatus.OPTIMAL, options, 5.0) is SolveStatus.OPTIMAL
 
 
 def test_iteration_limit_from_a_real_solver() -> None:

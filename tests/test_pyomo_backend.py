@@ -32,13 +32,13 @@ from solvers.pyomo_backend import (  # noqa: E402
     CONTRIB_STATUS_MAP,
     LEGACY_STATUS_MAP,
     PyomoBackend,
-    _glpk_status_from_log,
-    _Outcome,
-    _refine_feasible,
+    SolveOutcome,
     form_to_pyomo,
+    glpk_status_from_log,
     map_contrib_status,
     map_legacy_status,
     pyomo_to_form,
+    refine_feasible,
 )
 
 INF = np.inf
@@ -113,20 +113,20 @@ def test_status_meanings() -> None:
 
 
 def test_feasible_is_refined_by_gap_and_clock() -> None:
-    stopped = _Outcome(SolveStatus.ITERATION_LIMIT, "feasible", bound=100.0, incumbent=99.0)
-    assert _refine_feasible(stopped, SolveOptions(mip_gap=0.05), 1.0) is SolveStatus.OPTIMAL
-    assert _refine_feasible(stopped, SolveOptions(), 1.0) is SolveStatus.ITERATION_LIMIT
-    assert _refine_feasible(stopped, SolveOptions(time_limit=1.0), 0.99) is SolveStatus.TIME_LIMIT
+    stopped = SolveOutcome(SolveStatus.ITERATION_LIMIT, "feasible", bound=100.0, incumbent=99.0)
+    assert refine_feasible(stopped, SolveOptions(mip_gap=0.05), 1.0) is SolveStatus.OPTIMAL
+    assert refine_feasible(stopped, SolveOptions(), 1.0) is SolveStatus.ITERATION_LIMIT
+    assert refine_feasible(stopped, SolveOptions(time_limit=1.0), 0.99) is SolveStatus.TIME_LIMIT
 
 
 def test_glpk_log_wording() -> None:
     """GLPK 5 words these outcomes differently from what Pyomo's GLPK plugin looks for."""
     error = SolveStatus.ERROR
-    assert _glpk_status_from_log("LP HAS NO PRIMAL FEASIBLE SOLUTION\n", error, "other")[0] is SolveStatus.INFEASIBLE
-    assert _glpk_status_from_log("LP HAS UNBOUNDED PRIMAL SOLUTION", error, "other")[0] is SolveStatus.UNBOUNDED
-    assert _glpk_status_from_log("PROBLEM HAS NO INTEGER FEASIBLE SOLUTION", error, "other")[0] \
+    assert glpk_status_from_log("LP HAS NO PRIMAL FEASIBLE SOLUTION\n", error, "other")[0] is SolveStatus.INFEASIBLE
+    assert glpk_status_from_log("LP HAS UNBOUNDED PRIMAL SOLUTION", error, "other")[0] is SolveStatus.UNBOUNDED
+    assert glpk_status_from_log("PROBLEM HAS NO INTEGER FEASIBLE SOLUTION", error, "other")[0] \
         is SolveStatus.INFEASIBLE
-    assert _glpk_status_from_log("nothing useful", error, "other") == (error, "other")
+    assert glpk_status_from_log("nothing useful", error, "other") == (error, "other")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def problem_table(report: Report) -> tuple[list[str], list[list[str]]]:
     return headers, rows
 
 
-def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def text_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     widths = [max([len(h), *(len(row[k]) for row in rows)]) for k, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)), "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
@@ -182,12 +182,12 @@ def render_text(report: Report) -> str:
         out.append(f"!!! {len(report.wrong)} WRONG result(s):")
         out += [f"!!!   {line}" for line in report.wrong]
         out.append("")
-    out.append(_text_table(*summary_table(report)))
+    out.append(text_table(*summary_table(report)))
     out.append("")
     out.append(_explain(report))
     out += [f"note: {note}" for note in report.notes]
     out.append("")
-    out.append(_text_table(*problem_table(report)))
+    out.append(text_table(*problem_table(report)))
     out.append("")
     out += [f"{key}: {value}" for key, value in report.settings]
     return "\n".join(out) + "\n"

@@ -222,8 +222,7 @@ def run_bench(args: argparse.Namespace) -> int:
     if summary.interrupted:
         return 130
     if summary.ran:
-        from opt_model.bench.report import _text_table as text_table
-        from opt_model.bench.report import build_report, summary_table
+        from opt_model.bench.report import build_report, summary_table, text_table
         from opt_model.bench.storage import ResultStore
 
         with ResultStore(args.db) as store:
