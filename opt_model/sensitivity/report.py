@@ -35,6 +35,7 @@ from opt_model.sensitivity.steps import (
     UPPER,
     Limit,
     limit_names,
+    named_units,
     step_effects,
 )
 from solvers import BackendResult, Basis, Ranging, RangingRecord, Sense, Session, SolveStatus, StandardForm
@@ -643,7 +644,7 @@ def _bound_frame(analysis: AnalysisModel, x: np.ndarray, reduced: np.ndarray,
     at_lower = has_lower & (np.abs(x - lower) <= tol)
     rc = _zero_noise(np.nan_to_num(reduced, nan=0.0), form) if reduced is not None else np.zeros(form.num_cols)
     frames = []
-    units = _column_units(analysis)
+    units = named_units(analysis)
     names = np.asarray(analysis.col_names(), dtype=object)
     groups = np.empty(form.num_cols, dtype=object)
     labels = np.empty(form.num_cols, dtype=object)
@@ -686,14 +687,6 @@ def _bound_frame(analysis: AnalysisModel, x: np.ndarray, reduced: np.ndarray,
     if not frames:
         return pd.DataFrame(columns=[*BOUND_COLUMNS, "column"])
     return pd.concat(frames, ignore_index=True)
-
-
-def _column_units(analysis: AnalysisModel) -> dict[str, str]:
-    model = analysis.model
-    units = getattr(model, "metadata", {}).get("units") if model is not None else None
-    if not isinstance(units, dict):
-        return {}
-    return {str(key): objective_unit_text(value) for key, value in units.items()}
 
 
 def _variable_frame(analysis: AnalysisModel, x: np.ndarray, reduced: np.ndarray, cost_lower: np.ndarray,
@@ -758,12 +751,12 @@ def _row_groups(analysis: AnalysisModel) -> tuple[np.ndarray, np.ndarray, np.nda
     labels = np.empty(m, dtype=object)
     units = np.empty(m, dtype=object)
     resource = np.zeros(m, dtype=bool)
-    named_units = _column_units(analysis)  # units the spec gave constraints (flow conservation, ...)
+    given = named_units(analysis)  # units the spec gave constraints (flow conservation, ...)
     for group in analysis.row_groups:
         part = slice(group.start, group.stop)
         groups[part] = group.name
         labels[part] = [group.label_text(k) for k in range(group.size)]
-        units[part] = group.unit or named_units.get(group.name, "")
+        units[part] = group.unit or given.get(group.name, "")
         resource[part] = group.is_resource
     return groups, labels, units, resource
 

@@ -46,7 +46,7 @@ class Limit:
 
 def limit_names(analysis: AnalysisModel, limits: Sequence[Limit]) -> list[dict[str, Any]]:
     """Name, group, label, unit and current value of each limit."""
-    units: Mapping[str, str] = _units(analysis)
+    units: Mapping[str, str] = named_units(analysis)
     out = []
     form = analysis.form
     kinds = analysis.row_kinds()
@@ -69,12 +69,17 @@ def limit_names(analysis: AnalysisModel, limits: Sequence[Limit]) -> list[dict[s
     return out
 
 
-def _units(analysis: AnalysisModel) -> Mapping[str, str]:
+def named_units(analysis: AnalysisModel) -> dict[str, str]:
+    """Units by block name: those the spec gave variables and constraints (``metadata["units"]``), and
+    for a resource's ``<resource>_provisioned`` variables the resource's unit (capacity bought)."""
     model = analysis.model
-    units = getattr(model, "metadata", {}).get("units") if model is not None else None
-    if not isinstance(units, Mapping):
-        return {}
-    return {str(key): objective_unit_text(value) for key, value in units.items()}
+    given = getattr(model, "metadata", {}).get("units") if model is not None else None
+    units = {str(key): objective_unit_text(value) for key, value in given.items()} \
+        if isinstance(given, Mapping) else {}
+    for group in analysis.row_groups:
+        if group.is_resource and group.unit:
+            units.setdefault(f"{group.name}_provisioned", objective_unit_text(group.unit))
+    return units
 
 
 def _moved(analysis: AnalysisModel, limit: Limit, delta: float, session: Session) -> tuple[Any, Any, Any] | None:

@@ -18,6 +18,7 @@ from opt_model.sensitivity.engine import run_scenarios, solve_nominal
 from opt_model.sensitivity.plan import COST, LOWER, RHS, UPPER, ScenarioPlan
 from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.stages import analysis_for_stage
+from opt_model.sensitivity.steps import named_units
 from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
@@ -80,7 +81,7 @@ def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[
 def _units(analysis: AnalysisModel, plan: ScenarioPlan) -> list[str]:
     """The unit of the number each factor moves: a row's, a bound's variable's, or objective per variable unit."""
     objective = objective_unit_text(analysis.objective_unit)
-    names = dict(_named_units(analysis))
+    names = named_units(analysis)
     units = []
     for k in range(plan.num_factors):
         first = int(np.flatnonzero(plan.entry_factor == k)[0])
@@ -96,9 +97,3 @@ def _units(analysis: AnalysisModel, plan: ScenarioPlan) -> list[str]:
         else:
             units.append("")
     return units
-
-
-def _named_units(analysis: AnalysisModel) -> dict[str, str]:
-    model = analysis.model
-    units = getattr(model, "metadata", {}).get("units") if model is not None else None
-    return {str(key): objective_unit_text(value) for key, value in units.items()} if isinstance(units, dict) else {}
