@@ -17,6 +17,7 @@ from opt_model.dims import Dim, dims_text
 from opt_model.spec import grammar as g
 from opt_model.spec.evaluate import EvalError, Evaluator, Value, to_dims, union_dims
 from opt_model.spec.loader import Loc
+from opt_model.spec.units import unit_text
 
 if TYPE_CHECKING:
     from opt_model.spec.build import SpecBuilder
@@ -65,6 +66,8 @@ def build_constraint(builder: SpecBuilder, name: str, raw: Any, loc: Loc) -> Non
             raise text_loc.error(f"{what}: foreach and where are not supported with nonlinear atoms")
         builder.model.add_constraints(name, definition)
         return
+    # the unit both sides were brought to (the expression side's): what one unit of the right-hand side means
+    builder.info.units.setdefault(name, unit_text(next(value.unit for value in operands if value.kind == "expr")))
     dims = definition.dims
     if foreach is not None:
         extra = [d.name for d in dims if d not in foreach]
