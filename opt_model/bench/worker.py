@@ -103,9 +103,14 @@ def _load(job: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 
         model = load_with_data(path, job.get("data_overrides") or None)
         options = dict(model.solver_options)
-        if model.objectives.lexicographic:
-            staged = model.solve("highs", options=options)
-            return staged.compiled.form, options
+        if model.objectives.lexicographic:  # the earlier stages in HiGHS, the last one's form for the solver
+            from opt_model.multiobjective import Lexicographic
+
+            transform = Lexicographic(model)
+            earlier = transform.solve("highs", options=options, upto=transform.count - 1)
+            if not earlier.status.is_optimal:
+                return earlier.compiled.form, options  # the stage that stopped the sequence
+            return transform.stage_form(transform.count, earlier.objectives), options
         return model.compile().form, options
     from solvers import read_file
 
