@@ -273,6 +273,12 @@ class _Built:
         self.cones: list[Any] = []
 
 
+def _trivial_rows(A: sp.csr_matrix, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """Rows without a nonzero whose bounds hold at 0: always satisfied, their dual is 0."""
+    empty = np.diff(A.indptr) == 0
+    return empty & ~(lower > 0) & ~(upper < 0)
+
+
 def _bound_blocks(lower: np.ndarray, upper: np.ndarray) -> list[tuple[np.ndarray, str]]:
     fixed = lower == upper
     return [
@@ -312,7 +318,9 @@ def build_problem(form: StandardForm) -> _Built:
     built.x = x
     constraints: list[Any] = []
     A = form.A.tocsr()
+    trivial = _trivial_rows(A, form.row_lower, form.row_upper)
     for rows, kind in _bound_blocks(form.row_lower, form.row_upper):
+        rows = rows[~trivial[rows]]  # SCIP's interface fails on constraints without a variable
         if rows.size:
             bound = form.row_upper[rows] if kind == "up" else form.row_lower[rows]
             con = _relation(A[rows] @ x, kind, bound)

@@ -4,7 +4,8 @@ Three things live here:
 
 * :func:`form_to_pyomo` builds a Pyomo ``ConcreteModel`` from a standard form:
   ``model.x[j]`` is column ``j``, ``model.c[i]`` is row ``i`` (rows with no finite
-  bound are left out), ``model.obj`` the objective.  Each row body is a
+  bound are left out; rows without a variable that hold at 0 are deactivated),
+  ``model.obj`` the objective.  Each row body is a
   ``LinearExpression`` of ``MonomialTermExpression`` terms, Pyomo's cheapest way
   to construct a linear constraint that stays an ordinary, editable ``Constraint``.
 * :func:`pyomo_to_form` imports any Pyomo model's linear constraints and linear or
@@ -176,8 +177,8 @@ def form_to_pyomo(form: StandardForm) -> Any:
     """A Pyomo ``ConcreteModel`` equal to ``form``.
 
     ``model.x[j]`` is column ``j`` (bounds and integrality from the form), ``model.c[i]``
-    row ``i`` for every row with a finite bound, ``model.obj`` the objective (with the
-    quadratic part when ``form.Q`` is set).  ``model.column_names`` and
+    row ``i`` for every row with a finite bound (deactivated for a row without a variable that holds at 0),
+    ``model.obj`` the objective (with the quadratic part when ``form.Q`` is set).  ``model.column_names`` and
     ``model.constraint_names`` hold the form's :class:`~solvers.NameMap` objects, so
     ``model.column_names.name(j)`` is the modeling-layer name of ``model.x[j]``.
 
@@ -244,6 +245,10 @@ def _build_model(form: StandardForm) -> Any:
         return pyo.inequality(lo, body, up)
 
     model.c = pyo.Constraint(keep, rule=row_rule)
+    satisfied = (np.diff(A.indptr) == 0) & ~(form.row_lower > 0) & ~(form.row_upper < 0)
+    for i in np.flatnonzero(satisfied).tolist():
+        if i in model.c:
+            model.c[i].deactivate()  # always satisfied, dual 0; scip_direct rejects a constraint without a variable
     model.obj = pyo.Objective(expr=_objective_expression(form, variables),
                               sense=pyo.maximize if form.sense == Sense.MAXIMIZE else pyo.minimize)
     model.column_names = form.column_names()

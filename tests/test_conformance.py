@@ -5,14 +5,13 @@ backend added to it is tested without editing this file.  Each runs every known-
 declarations allow (``Backend.supports``, ``gives_duals``) and skips the others with the reason.
 
 An uninstalled backend is a skip; set ``OPT_MODEL_REQUIRE_SOLVERS=1`` (CI does) to make the ones CI
-installs (:data:`REQUIRED_IN_CI`) a failure instead, so that a missing install step cannot hide
+installs (:data:`tests.backend_lists.REQUIRED_IN_CI`) a failure instead, so that a missing install step cannot hide
 behind a green run.  A backend registered through :func:`solvers.register` runs the whole suite in
 one call (:func:`test_a_registered_backend_runs_the_whole_suite_in_one_call`).
 """
 
 from __future__ import annotations
 
-import os
 from typing import ClassVar
 
 import numpy as np
@@ -26,35 +25,25 @@ from solvers import (
     ProblemClass,
     Sense,
     SolveOptions,
-    SolverNotAvailableError,
     SolveStatus,
     StandardForm,
     backend_class,
-    get_backend,
     register,
     unregister,
 )
 from solvers.testing import CASES, Case, check_case, check_session, conformance_backends, run_conformance
+from tests.backend_lists import REQUIRED_IN_CI, require
 
-REQUIRED_IN_CI = ["highs", "cvxpy:CLARABEL", "cvxpy:SCS", "cvxpy:OSQP", "cvxpy:HIGHS", "cvxpy:SCIP", "pyomo:cbc",
-                  "pyomo:glpk", "pyomo:highs", "pyomo:scip"]
-"""The backends CI installs (a fact of the CI image, not of the registry)."""
 _INSTALLED = set(conformance_backends(installed_only=True))
 BACKENDS = [spec for spec in conformance_backends() if spec in _INSTALLED or spec in REQUIRED_IN_CI]
 """Every installed backend string of the registry, plus the ones CI must have."""
-REQUIRE_ALL = os.environ.get("OPT_MODEL_REQUIRE_SOLVERS", "") not in ("", "0")
 
 
 @pytest.fixture(params=BACKENDS, scope="module")
 def backend(request: pytest.FixtureRequest) -> str:
     """A backend string of the registry, skipped (or failed, in CI, if CI installs it) when not installed."""
     spec = str(request.param)
-    try:
-        get_backend(spec)
-    except SolverNotAvailableError as exc:
-        if REQUIRE_ALL and spec in REQUIRED_IN_CI:
-            pytest.fail(f"{spec} must be installed (OPT_MODEL_REQUIRE_SOLVERS is set): {exc}")
-        pytest.skip(f"{spec} is not installed: {exc}")
+    require(spec)
     return spec
 
 

@@ -1,25 +1,27 @@
-"""Netlib LPs through the non-HiGHS backends: Pyomo's CBC and GLPK, and CVXPY's Clarabel.
+"""Netlib LPs through every backend of the registry but HiGHS itself (``test_netlib.py`` has HiGHS).
 
-Every Netlib problem in ``../shared/data/netlib`` (beside the checkout) with fewer than
-1,000 constraint rows is read with ``solvers.read_file`` and solved; the optimal objective
-must match ``netlib.solu`` to 1e-6 relative for the simplex codes (CBC, GLPK) and 1e-5
-for the interior-point Clarabel.  The module is skipped when the folder is absent.
+The backends are the registry's LP backend strings that are installed (or that CI installs) and
+solve to 1e-5 or better at their default settings (:func:`tests.backend_lists.backends_for`: the
+first-order SCS and OSQP are left out); today Pyomo's CBC, GLPK, HiGHS and SCIP and CVXPY's
+Clarabel, HiGHS, SciPy and SCIP.  Every Netlib problem in ``../shared/data/netlib`` (beside the
+checkout) with fewer than 1,000 constraint rows is read with ``solvers.read_file`` and solved; the
+optimal objective must match ``netlib.solu`` to the backend's accuracy (1e-6 relative for the
+simplex codes, 1e-5 for the interior-point Clarabel).  The module is skipped when the folder is absent.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from solvers import SolverNotAvailableError, SolveStatus, get_backend, read_file, solve
+from solvers import ProblemClass, SolveStatus, read_file, solve
+from tests.backend_lists import accuracy, backends_for, require
 
 NETLIB = Path(__file__).resolve().parents[2] / "shared" / "data" / "netlib"
 MAX_ROWS = 1000
-BACKENDS = {"pyomo:cbc": 1e-6, "pyomo:glpk": 1e-6, "cvxpy:CLARABEL": 1e-5}
-REQUIRE_ALL = os.environ.get("OPT_MODEL_REQUIRE_SOLVERS", "") not in ("", "0")
+BACKENDS = [spec for spec in backends_for(ProblemClass.LP, at_most=1e-5) if spec != "highs"]
 
 if not (NETLIB / "netlib.solu").is_file():
     pytest.skip(f"Netlib problems not found at {NETLIB}", allow_module_level=True)
@@ -77,6 +79,11 @@ def _cases() -> list[Any]:
     return cases
 
 
+def test_backends_come_from_the_registry() -> None:
+    assert {"pyomo:cbc", "pyomo:glpk", "cvxpy:CLARABEL"} <= set(BACKENDS)
+    assert "highs" not in BACKENDS and "cvxpy:SCS" not in BACKENDS
+
+
 def test_selection_is_the_small_netlib_set() -> None:
     assert len(PROBLEMS) >= 40
     names = {path.stem for path in PROBLEMS}
@@ -87,15 +94,10 @@ def test_selection_is_the_small_netlib_set() -> None:
 
 @pytest.mark.parametrize(("backend", "path"), _cases())
 def test_netlib_optimum(backend: str, path: Path) -> None:
-    try:
-        get_backend(backend)
-    except SolverNotAvailableError as exc:
-        if REQUIRE_ALL:
-            pytest.fail(f"{backend} must be installed (OPT_MODEL_REQUIRE_SOLVERS is set): {exc}")
-        pytest.skip(f"{backend} is not installed: {exc}")
+    require(backend)
     form = read_file(path)
     result = solve(form, solver=backend)
     assert result.status is SolveStatus.OPTIMAL, f"{path.stem}: {result.status} {result.message}"
     expected = OPTIMA[path.stem]
-    assert result.objective == pytest.approx(expected, rel=BACKENDS[backend]), \
+    assert result.objective == pytest.approx(expected, rel=accuracy(backend)), \
         f"{path.stem}: {backend} gives {result.objective!r}, netlib.solu {expected!r}"
