@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from opt_model.formatting import Readable, format_number, objective_unit_text
-from opt_model.sensitivity.problem import EQ, GE, LE, RANGE
+from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisSource
 from opt_model.sensitivity.report import MILP, SensitivityReport, json_number, sensitivity_report
 from opt_model.sensitivity.steps import LOWER, ROW, UPPER, Limit, effect_phrase, step_effects
 
@@ -212,8 +212,8 @@ def _describe(row: dict[str, Any]) -> str:
     return f"{row['what']} of {row['name']}"
 
 
-def bottleneck_report(source: Any, *, resources_only: bool | None = None, objective_unit: str = "",
-                      step: float | None = None, sentences: int = DEFAULT_SENTENCES,
+def bottleneck_report(source: SensitivityReport | AnalysisSource, *, resources_only: bool | None = None,
+                      objective_unit: str = "", step: float | None = None, sentences: int = DEFAULT_SENTENCES,
                       **report_options: Any) -> BottleneckReport:
     """Rank resources (or all constraints) and active variable bounds by the gain of relaxing them.
 

@@ -23,6 +23,7 @@ from opt_model.errors import ModelError, SolverNotAvailableError
 from opt_model.formatting import Readable
 from opt_model.sensitivity.engine import ScenarioResults, run_scenarios
 from opt_model.sensitivity.outputs import Output, resolve_outputs
+from opt_model.sensitivity.problem import AnalysisSource
 from opt_model.sensitivity.stages import analysis_for_stage
 from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
@@ -80,7 +81,7 @@ def _salib() -> Any:
     return morris_sample, morris_analyze, sobol_sample, sobol_analyze
 
 
-def _prepare(source: Any, parameters: Any, outputs: Sequence[Output | str], stage: int | str | None = None
+def _prepare(source: AnalysisSource, parameters: Any, outputs: Sequence[Output | str], stage: int | str | None = None
              ) -> tuple[Any, Any, Any, dict[str, Any]]:
     analysis = analysis_for_stage(source, stage)[0]  # objectives by priority: that stage (default the last)
     params: list[Uncertain] = as_parameters(parameters)
@@ -109,7 +110,7 @@ def _failed(results: ScenarioResults, names: list[str]) -> pd.DataFrame:
     return frame
 
 
-def morris(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
+def morris(source: AnalysisSource, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
            trajectories: int = 10, levels: int = 4, seed: int = 0, outputs: Sequence[Output | str] = (),
            jobs: int = 1, scheduler: Any = None, options: dict[str, Any] | None = None,
            progress: bool = True, stage: int | str | None = None) -> GlobalSensitivity:
@@ -155,7 +156,7 @@ def morris(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[M
     return GlobalSensitivity("morris", names, indices, valid, results.count, _failed(results, names), notes, results)
 
 
-def sobol(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
+def sobol(source: AnalysisSource, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
           base_samples: int = 256, second_order: bool = False, seed: int = 0, outputs: Sequence[Output | str] = (),
           jobs: int = 1, scheduler: Any = None, options: dict[str, Any] | None = None,
           progress: bool = True, stage: int | str | None = None) -> GlobalSensitivity:

@@ -18,7 +18,7 @@ import numpy as np
 
 from opt_model.errors import ModelError
 from opt_model.formatting import Readable
-from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
+from opt_model.sensitivity.problem import AnalysisModel, AnalysisSource, as_analysis_model
 from solvers import SolveStatus
 from solvers.numbers import finite_or_none
 
@@ -132,7 +132,7 @@ class InfeasibilityReport(Readable):
 _BOUND = {"lower": "lower", "upper": "upper", "boxed": "both", "free": "none", "none": "none", "dropped": "none"}
 
 
-def diagnose_infeasibility(source: Any, *, relax: Sequence[str] | None = None,
+def diagnose_infeasibility(source: AnalysisSource, *, relax: Sequence[str] | None = None,
                            weights: str | Mapping[str, float] | None = None, alternatives: bool = True,
                            options: Mapping[str, Any] | None = None) -> InfeasibilityReport:
     """IIS and smallest relaxation of an infeasible model.

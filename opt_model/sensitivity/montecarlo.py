@@ -34,7 +34,7 @@ from opt_model.sensitivity.engine import (
 )
 from opt_model.sensitivity.outputs import Output, ResolvedOutput, resolve_outputs
 from opt_model.sensitivity.plan import ScenarioPlan
-from opt_model.sensitivity.problem import AnalysisModel
+from opt_model.sensitivity.problem import AnalysisModel, AnalysisSource
 from opt_model.sensitivity.stats import cvar, describe, wilson_interval
 from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
@@ -172,7 +172,7 @@ DEFAULT_MILP_TIME_LIMIT = 10.0
 """Seconds per MILP re-solve in the re-optimise mode."""
 
 
-def robustness(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
+def robustness(source: AnalysisSource, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
                scenarios: int = 1000, seed: int | None = 0, outputs: Sequence[Output | str] = (),
                confidence: float = 0.95, cvar_level: float = 0.95, jobs: int = 1, scheduler: Any = None,
                options: dict[str, Any] | None = None, progress: bool = True, mode: str = PLAN,

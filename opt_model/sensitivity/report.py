@@ -25,7 +25,7 @@ import pandas as pd
 from opt_model.errors import ModelError, SensitivityError
 from opt_model.formatting import Readable, format_number, json_ready, objective_unit_text
 from opt_model.sensitivity.degeneracy import Degeneracy, active_bounds, detect_degeneracy, one_sided_prices
-from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel
+from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel, AnalysisSource
 from opt_model.sensitivity.steps import (
     DEFAULT_STEP_TIME_LIMIT,
     GAP_TOLERANCE,
@@ -255,7 +255,7 @@ def json_number(value: Any) -> float | None:
     return 0.0 if number == 0 else number
 
 
-def sensitivity_report(source: Any, *, one_sided: bool = True, max_one_sided: int = 1000,
+def sensitivity_report(source: AnalysisSource, *, one_sided: bool = True, max_one_sided: int = 1000,
                        options: dict[str, Any] | None = None, objective_unit: str = "", step: float = 1.0,
                        max_steps: int = DEFAULT_MAX_STEPS, step_time_limit: float = DEFAULT_STEP_TIME_LIMIT,
                        stage: int | str | None = None) -> SensitivityReport:

@@ -16,7 +16,7 @@ from typing import Any
 
 from opt_model.errors import ModelError
 from opt_model.formatting import objective_unit_text
-from opt_model.sensitivity.problem import AnalysisModel, as_analysis_model
+from opt_model.sensitivity.problem import AnalysisModel, AnalysisSource, as_analysis_model
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def stage_info(model: Any, stage: int | str | None = None) -> StageInfo | None:
     return StageInfo(number, len(levels), names[number - 1], unit, str(level.sense))
 
 
-def analysis_for_stage(source: Any, stage: int | str | None = None, objective_unit: str = ""
+def analysis_for_stage(source: AnalysisSource, stage: int | str | None = None, objective_unit: str = ""
                        ) -> tuple[AnalysisModel, str, Any]:
     """The model of one stage, a phrase naming it, and the result that solved it (or None).
 

@@ -38,7 +38,7 @@ from opt_model.formatting import format_number
 from opt_model.sensitivity.engine import INTERIOR_BINDING_TOLERANCE
 from opt_model.sensitivity.outputs import Output, ResolvedOutput, resolve_outputs
 from opt_model.sensitivity.plan import COST, RHS, Applier, ScenarioPlan, build_plan
-from opt_model.sensitivity.problem import AnalysisModel
+from opt_model.sensitivity.problem import AnalysisModel, AnalysisSource
 from opt_model.sensitivity.progress import Progress
 from opt_model.sensitivity.report import rhs_ranges
 from opt_model.sensitivity.stages import analysis_for_stage
@@ -88,9 +88,9 @@ class SweepResult:
         return plot_sweep(self, path, output)
 
 
-def parametric_sweep(source: Any, target: Target, start: float, stop: float, *, outputs: Sequence[Output | str] = (),
-                     points: int = 0, options: dict[str, Any] | None = None, progress: bool = True,
-                     max_segments: int = 10000, tolerance: float = 1e-7, max_solves: int = 400,
+def parametric_sweep(source: AnalysisSource, target: Target, start: float, stop: float, *,
+                     outputs: Sequence[Output | str] = (), points: int = 0, options: dict[str, Any] | None = None,
+                     progress: bool = True, max_segments: int = 10000, tolerance: float = 1e-7, max_solves: int = 400,
                      stage: int | str | None = None) -> SweepResult:
     """Sweep one parameter from ``start`` to ``stop`` and find where the optimal basis changes.
 

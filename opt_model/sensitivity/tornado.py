@@ -16,14 +16,14 @@ import pandas as pd
 from opt_model.formatting import objective_unit_text
 from opt_model.sensitivity.engine import run_scenarios, solve_nominal
 from opt_model.sensitivity.plan import COST, LOWER, RHS, UPPER, ScenarioPlan
-from opt_model.sensitivity.problem import AnalysisModel
+from opt_model.sensitivity.problem import AnalysisModel, AnalysisSource
 from opt_model.sensitivity.stages import analysis_for_stage
 from opt_model.sensitivity.steps import named_units
 from opt_model.sensitivity.targets import resolve_plan
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
 
-def tornado(source: Any, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
+def tornado(source: AnalysisSource, parameters: Uncertain | Sequence[Uncertain] | Sequence[Mapping[str, Any]], *,
             low: float = 0.05, high: float = 0.95, options: dict[str, Any] | None = None,
             stage: int | str | None = None) -> pd.DataFrame:
     """Objective at the ``low`` and ``high`` quantile of each factor, widest swing first.
