@@ -35,13 +35,16 @@ def register(subparsers: Any) -> None:
                         help="two-stage: a variable decided before the uncertainty (repeatable; default: every "
                              "provisioned amount)")
     parser.add_argument("--levels", default=None, metavar="L1,L2,...",
-                        help="protection levels to search: Gamma, Omega, scenario counts or eps values")
+                        help="protection levels to search: Gamma, Omega or scenario counts (scenario, saa)")
     parser.add_argument("--scenarios", type=int, default=None, help="fresh out-of-sample scenarios (default 1000)")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default 0)")
     parser.add_argument("--refine", type=int, default=None, metavar="K",
                         help="bisection steps between the last failing and the first passing level (default 2)")
     parser.add_argument("--saa-scenarios", type=int, default=200, metavar="N",
-                        help="sample size of the indicator SAA (method saa; default 200)")
+                        help="first sample size of the indicator SAA, whose levels are sample sizes: N, 2N, 4N, 8N "
+                             "(method saa; default 200)")
+    parser.add_argument("--saa-eps", type=float, default=None, metavar="EPS",
+                        help="share of its scenarios the SAA may drop (default: a quarter of 1 - target)")
     parser.add_argument("--beta", type=float, default=None, help="confidence parameter of the scenario approach")
     parser.add_argument("--strict", action="store_true",
                         help="require the Wilson lower bound of P(feasible), not the estimate, to reach the target")
@@ -84,6 +87,8 @@ def run_robustify(args: argparse.Namespace) -> int:
         raise InputFileError(f"--scenarios {args.scenarios}: give at least 1")
     if args.saa_scenarios < 1:
         raise InputFileError(f"--saa-scenarios {args.saa_scenarios}: give at least 1")
+    if args.saa_eps is not None and not 0 < args.saa_eps < 1:
+        raise InputFileError(f"--saa-eps {args.saa_eps}: give a share strictly between 0 and 1, e.g. 0.01")
     if args.refine is not None and args.refine < 0:
         raise InputFileError(f"--refine {args.refine}: give 0 or more bisection steps")
     if args.jobs < 1:
@@ -93,7 +98,7 @@ def run_robustify(args: argparse.Namespace) -> int:
         raise SpecError(f"{path}: no uncertainty: section; declare what is uncertain (see docs/robust.md)")
     report = robustify(model, method=args.method, target=args.target, thresholds=parse_thresholds(args.threshold),
                        levels=_levels(args.levels), scenarios=args.scenarios, seed=args.seed, beta=args.beta,
-                       refine=args.refine, saa_scenarios=args.saa_scenarios,
+                       refine=args.refine, saa_scenarios=args.saa_scenarios, saa_eps=args.saa_eps,
                        strict=args.strict, first_stage=args.first_stage, solver=args.solver,
                        options=dict(model.solver_options) or None,
                        jobs=args.jobs, scheduler=args.scheduler, compare_box=not args.no_box)

@@ -507,7 +507,7 @@ def _ellipsoid(builder: _Builder, uncertainty: RowUncertainty, omega: float) -> 
 
 
 def describe_method(method: str, level: Any) -> str:
-    """``"budget Gamma=2"``, ``"ellipsoid Omega=1.5"``, ``"scenario N=275"``, ``"saa eps=0.05"``, ``"box"``."""
+    """``"budget Gamma=2"``, ``"ellipsoid Omega=1.5"``, ``"scenario N=275"``, ``"saa N=800"``, ``"box"``."""
     if method == "budget":
         return f"budget Gamma={float(level):g}"
     if method == "ellipsoid":
@@ -515,5 +515,5 @@ def describe_method(method: str, level: Any) -> str:
     if method in ("scenario", "two-stage"):
         return f"{method} N={int(level)}"
     if method == "saa":
-        return f"saa eps={float(level):g}"
+        return f"saa N={int(level)}"
     return method

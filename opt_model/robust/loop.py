@@ -34,7 +34,11 @@ SEARCH_METHODS = ("budget", "ellipsoid", "scenario", "saa", "box", "two-stage")
 _GAMMAS = (0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 16.0, 20.0, 25.0, 32.0, 40.0, 50.0, 64.0)
 _OMEGAS = (0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0)
 _COUNTS = (10, 20, 50, 100, 200, 500, 1000, 2000)
-_EPS_SHARES = (2.0, 1.0, 0.5, 0.25, 0.1)
+_SAA_DOUBLINGS = 4
+"""The SAA ladder: ``saa_scenarios`` scenarios, then twice, four and eight times as many."""
+SAA_TIME_LIMIT = 60.0
+"""Seconds per SAA MILP unless ``options`` say otherwise; at the limit its best feasible plan is kept."""
+SAA_MIP_GAP = 0.01
 
 
 @dataclass
@@ -278,8 +282,8 @@ def _plan_record(plan: RobustPlan, scenarios: int, seed: int | None) -> dict[str
 
 
 def _protection_order(plan: RobustPlan) -> float:
-    """Sort key: least protected first (a larger eps protects less)."""
-    return -plan.level if plan.method == "saa" else plan.level
+    """Sort key: least protected first (Gamma, Omega and sample sizes all protect more as they grow)."""
+    return plan.level
 
 
 def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str | None = None,
@@ -288,7 +292,8 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
               beta: float | None = None, refine: int | None = None, coverage: float | None = None,
               strict: bool = False, first_stage: Sequence[str] | None = None, solver: str = "auto",
               options: Mapping[str, Any] | None = None, jobs: int = 1, scheduler: Any = None,
-              compare_box: bool = True, saa_scenarios: int = 200, progress: bool = False) -> RobustifyReport:
+              compare_box: bool = True, saa_scenarios: int = 200, saa_eps: float | None = None,
+              progress: bool = False) -> RobustifyReport:
     """Find the cheapest protection level whose plan passes out of sample.
 
     ``target`` is the required P(feasible) (default 0.95, or the spec's
@@ -298,8 +303,15 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     out-of-sample scenarios are drawn with ``seed + 1`` (the scenario methods
     build with ``seed``, default 0).  Settings left at ``None`` come from the
     spec's ``robust:`` section, else the defaults: method budget, beta 0.001,
-    refine 2, coverage 0.998.  ``saa_scenarios`` is the sample size of the
-    indicator SAA (its levels are eps values).
+    refine 2, coverage 0.998.
+
+    The indicator SAA's protection level is its sample size ``N``: more
+    scenarios, a plan that holds more often out of sample.  Its ladder starts at
+    ``saa_scenarios`` and doubles; each level may drop ``floor(saa_eps N)``
+    scenarios (``saa_eps`` defaults to a quarter of ``1 - target``).  Each MILP
+    runs at most :data:`SAA_TIME_LIMIT` seconds with a 1 % gap unless
+    ``options`` set ``time_limit`` or ``mip_gap``; at the limit its best
+    feasible plan is kept (and said to be so).
 
     Example
     -------
@@ -363,9 +375,15 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     judge(nominal)
     box = judge(robust_counterpart(unc, method="box", solver=solver, options=options)) \
         if compare_box or method == "box" else None
-    build = _builder(unc, method, goal, beta, seed, solver, options, first_stage, saa_scenarios)
-    ladder = list(levels) if levels is not None else _ladder(unc, method, goal, beta)
-    ladder = sorted(set(ladder), reverse=method == "saa")  # least protective first (a larger eps protects less)
+    if saa_eps is None:
+        saa_eps = float(settings.get("saa_eps", (1.0 - goal) / 4.0))
+    if not 0 < saa_eps < 1:
+        raise ModelError(f"saa_eps={saa_eps}: give the share of SAA scenarios that may be dropped, between 0 and 1")
+    if saa_scenarios < 1:
+        raise ModelError(f"saa_scenarios={saa_scenarios}: give at least 1")
+    build = _builder(unc, method, goal, beta, seed, solver, options, first_stage, saa_eps)
+    ladder = list(levels) if levels is not None else _ladder(unc, method, goal, beta, saa_scenarios)
+    ladder = sorted(set(ladder))  # least protective first
     if method == "box":
         assert box is not None
         tried = [box]
@@ -389,7 +407,7 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
 
 
 
-def _ladder(unc: RowUncertainty, method: str, goal: float, beta: float) -> list[float]:
+def _ladder(unc: RowUncertainty, method: str, goal: float, beta: float, saa_scenarios: int = 200) -> list[float]:
     if method == "budget":
         widest = int(unc.entries_per_row()[unc.rows].max(initial=1))
         return [g for g in _GAMMAS if g < widest] + [float(widest)]
@@ -400,7 +418,7 @@ def _ladder(unc: RowUncertainty, method: str, goal: float, beta: float) -> list[
         counts.add(scenario_count(1.0 - goal, beta, support_rank_bound(unc)))
         return sorted(float(c) for c in counts)
     if method == "saa":
-        return [min(0.99, share * (1.0 - goal)) for share in _EPS_SHARES]
+        return [float(saa_scenarios * 2 ** k) for k in range(_SAA_DOUBLINGS)]
     if method == "two-stage":
         return [20.0, 50.0, 100.0, 200.0]
     return [0.0]
@@ -408,7 +426,9 @@ def _ladder(unc: RowUncertainty, method: str, goal: float, beta: float) -> list[
 
 def _builder(unc: RowUncertainty, method: str, goal: float, beta: float, seed: int | None, solver: str,
              options: Mapping[str, Any] | None, first_stage: Sequence[str] | None = None,
-             saa_scenarios: int = 200) -> Callable[[float], RobustPlan]:
+             saa_eps: float = 0.0125) -> Callable[[float], RobustPlan]:
+    saa_options = {"time_limit": SAA_TIME_LIMIT, "mip_gap": SAA_MIP_GAP, **dict(options or {})}
+
     def build(level: float) -> RobustPlan:
         if method == "two-stage":
             from opt_model.robust.recourse import two_stage
@@ -421,8 +441,8 @@ def _builder(unc: RowUncertainty, method: str, goal: float, beta: float, seed: i
         if method == "scenario":
             return chance_constrained(unc, method="scenario", eps=1.0 - goal, beta=beta, scenarios=int(level),
                                       seed=seed, solver=solver, options=options)
-        return chance_constrained(unc, method="saa", eps=level, scenarios=saa_scenarios, seed=seed, solver=solver,
-                                  options=options)
+        return chance_constrained(unc, method="saa", eps=saa_eps, scenarios=int(level), seed=seed, solver=solver,
+                                  options=saa_options)
     return build
 
 

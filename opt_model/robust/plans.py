@@ -52,7 +52,8 @@ class RobustPlan:
 
     @property
     def has_solution(self) -> bool:
-        return self.x is not None and self.status == SolveStatus.OPTIMAL.value
+        """An optimal plan, or a MILP's feasible incumbent when the solver stopped at its time limit."""
+        return self.x is not None and (self.status == SolveStatus.OPTIMAL.value or bool(self.details.get("incumbent")))
 
     @property
     def feasible_probability(self) -> float:
@@ -107,8 +108,32 @@ def plan_from_form(uncertainty: RowUncertainty, form: StandardForm, method: str,
                                 mip_bound=outcome.mip_bound, message=outcome.message)
     size = {"rows": form.num_rows, "columns": form.num_cols, "nonzeros": form.num_nonzeros,
             "cones": int(sum(int(cone.sizes.size) for cone in form.cones)), "integers": form.num_integers}
+    record = dict(details or {})
+    if outcome.status in _LIMITS and form.is_mip and outcome.x is not None and \
+            _feasible(form, np.asarray(outcome.x, dtype=float)):
+        record["incumbent"] = True  # the best plan found within the limit: feasible, not proven optimal
+        guarantee += (f"; the MILP stopped at a limit ({outcome.status.value}): the plan is its best feasible one, "
+                      "not proven optimal")
     return RobustPlan(method, float(level), outcome.status.value, float(outcome.objective), x, size, build_s, solve_s,
-                      outcome.solver, uncertainty, backend, guarantee, dict(details or {}))
+                      outcome.solver, uncertainty, backend, guarantee, record)
+
+
+_LIMITS = (SolveStatus.TIME_LIMIT, SolveStatus.SOLUTION_LIMIT, SolveStatus.ITERATION_LIMIT, SolveStatus.INTERRUPTED)
+
+
+def _feasible(form: StandardForm, x: np.ndarray, tolerance: float = 1e-6) -> bool:
+    """``x`` within the column bounds, the row bounds and integrality (relative tolerance)."""
+    if x.shape != (form.num_cols,):
+        return False
+    activity = form.A @ x
+    scale = 1.0 + np.abs(activity)
+    rows_ok = bool(np.all(activity >= form.row_lower - tolerance * scale) and
+                   np.all(activity <= form.row_upper + tolerance * scale))
+    cols_ok = bool(np.all(x >= form.col_lower - tolerance) and np.all(x <= form.col_upper + tolerance))
+    whole = form.integrality is not None and bool(np.any(form.integrality))
+    integral = not whole or bool(np.all(np.abs(x[form.integrality != 0] - np.round(x[form.integrality != 0]))
+                                        <= 1e-5))
+    return rows_ok and cols_ok and integral
 
 
 def evaluate_plan(plan: RobustPlan, *, scenarios: int = 1000, seed: int | None = 1, confidence: float = 0.95,

@@ -104,7 +104,7 @@ def chance_constrained(source: Any, uncertainty: UncertaintyInput = None, *, met
     ``method="scenario"``: ``scenarios`` defaults to the Campi & Garatti count for
     ``eps`` and ``beta``; given explicitly, the plan states the ``eps`` it
     guarantees.  ``method="saa"``: indicator MILP that may drop ``floor(eps N)``
-    of ``N`` scenarios (``scenarios`` defaults to 200).
+    of ``N`` scenarios (``scenarios`` defaults to 200); its protection level is ``N``.
 
     Example
     -------
@@ -132,8 +132,8 @@ def chance_constrained(source: Any, uncertainty: UncertaintyInput = None, *, met
         form = saa_form(unc, count, eps, seed)
         guarantee = (f"sample average approximation: at most floor(eps N) = {int(eps * count)} of N={count} sampled "
                      "scenarios may be violated; no a-priori guarantee, check it out of sample")
-        details = {"scenarios": count, "eps": eps, "decisions": decisions}
-        level = float(eps)
+        details = {"scenarios": count, "eps": eps, "discards": int(eps * count), "decisions": decisions}
+        level = float(count)
     else:
         raise ModelError(f"unknown chance-constraint method {method!r}; use 'scenario' or 'saa'")
     build_s = time.perf_counter() - start
