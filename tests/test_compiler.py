@@ -90,3 +90,62 @@ def test_compiled_form_holds_the_model_once_and_read_only() -> None:
     assert result.status.value == "optimal"
     assert result.objective == pytest.approx(float((cost * result.value(x).values).sum()))
     np.testing.assert_allclose(result.value(cpu.usage).values, (use * result.value(x).values).sum(axis=0))
+
+
+def _priced_model() -> om.Model:
+    host = om.Dim("host", ["h1", "h2"])
+    model = om.Model()
+    x = model.add_variables("x", dims=host, ub=10)
+    memory = model.add_resource("memory", unit="GiB", capacity=om.data({"h1": 4, "h2": 8}, dims=host),
+                                price=om.data({"h1": 2.0, "h2": 3.0}, dims=host))
+    memory.add_usage(2 * x)
+    model.add_constraint("total", x.sum() >= 1)
+    model.maximize(x.sum())
+    return model
+
+
+def test_one_compiled_type_and_one_name_block_type() -> None:
+    """The analysis model and the row blocks of the compiler are the same classes as the core's."""
+    from opt_model.sensitivity import AnalysisModel, Group
+    from solvers import NameBlock
+
+    assert AnalysisModel is compiler.CompiledModel and Group is NameBlock and compiler.RowBlock is NameBlock
+
+
+def test_compiled_blocks_carry_kind_unit_sense_and_price() -> None:
+    compiled = _priced_model().compile()
+    by_name = {block.name: block for block in compiled.row_blocks}
+    memory, total = by_name["memory"], by_name["total"]
+    assert (total.kind, total.sense, total.unit, total.price) == ("constraint", ">=", "", None)
+    assert (memory.kind, memory.unit, memory.is_resource) == ("resource", "GiB", True)
+    assert memory.price is not None and memory.price.tolist() == [2.0, 3.0]
+    assert [block.kind for block in compiled.col_blocks] == ["variable"]
+    assert compiled.row_price is not None
+    assert np.isnan(compiled.row_price[0]) and compiled.row_price[1:].tolist() == [2.0, 3.0]
+    assert compiled.is_resource_row().tolist() == [False, True, True]
+    assert compiled.row_indices("memory", {"host": "h2"}).tolist() == [2]
+    assert compiled.row_block(2).label_text(2 - memory.start) == "h2"
+    assert set(compiled.rows) == {"total", "memory"}
+
+
+def test_analysis_of_a_result_uses_the_result_s_own_compiled_model() -> None:
+    """No second compile on the way from a result to its analysis."""
+    from opt_model.sensitivity.problem import as_analysis_model
+
+    result = _priced_model().solve()
+    assert as_analysis_model(result) is result.compiled
+    assert as_analysis_model(result, "USD").objective_unit == "USD"
+    assert result.compiled.objective_unit == ""
+
+
+def test_hold_rows_of_a_lexicographic_solve_are_not_model_rows() -> None:
+    model = om.Model()
+    x = model.add_variable("x", ub=4)
+    y = model.add_variable("y", ub=4)
+    model.add_constraint("budget", x + y <= 5)
+    model.objectives.add(x, "maximize", name="first", tolerance=0.25)
+    model.objectives.add(y, "maximize", name="second")
+    result = model.solve()
+    assert set(result.compiled.rows) == {"budget"}
+    assert [block.name for block in result.compiled.row_blocks] == ["budget", "hold_first"]
+    assert result.dual("budget") == pytest.approx(result.backend.row_dual[0])
