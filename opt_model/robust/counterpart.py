@@ -424,8 +424,9 @@ def _budget_fused(uncertainty: RowUncertainty, gamma: float, name: str) -> Stand
     indptr[m + 1 + n_coef:] = np.arange(top_nnz + 3 * n_coef + 2, total_nnz + 1, 2, dtype=index_type)
     total = n + count + entries
     matrix = sp.csr_matrix((data, indices, indptr), shape=(m + entries, total))
-    row_lower = form.row_lower.copy()
-    row_upper = form.row_upper.copy()
+    row_lower = _extend(form.row_lower, entries, 0.0)
+    row_upper = _extend(form.row_upper, entries, np.inf)
+    row_lower[m + n_coef:] = rhs_half
     if n_rhs:  # uncertain right-hand sides sit at their centers; their half-widths are budget numbers
         le = sign[rhs_row] > 0
         row_upper[rhs_row[le]] = rhs_center[le]
@@ -445,13 +446,18 @@ def _budget_fused(uncertainty: RowUncertainty, gamma: float, name: str) -> Stand
     if form.Q is not None:
         Q = sp.csc_matrix((form.Q.data, form.Q.indices, form.Q.indptr), shape=(total, total))
     return StandardForm(
-        c=np.concatenate([form.c, np.zeros(extra)]), A=matrix,
-        row_lower=np.concatenate([row_lower, np.zeros(n_coef), rhs_half]),
-        row_upper=np.concatenate([row_upper, np.full(entries, np.inf)]),
-        col_lower=np.concatenate([uncertainty.col_lower, np.zeros(extra)]),
-        col_upper=np.concatenate([uncertainty.col_upper, np.full(extra, np.inf)]),
+        c=_extend(form.c, extra, 0.0), A=matrix, row_lower=row_lower, row_upper=row_upper,
+        col_lower=_extend(uncertainty.col_lower, extra, 0.0), col_upper=_extend(uncertainty.col_upper, extra, np.inf),
         sense=form.sense, constant=form.constant, integrality=integrality, Q=Q, cones=cones,
         col_names=col_names, row_names=row_names, name=name, metadata=dict(form.metadata))
+
+
+def _extend(values: np.ndarray, extra: int, fill: float) -> np.ndarray:
+    """``values`` followed by ``extra`` copies of ``fill``, in one new array (no temporary)."""
+    out = np.empty(values.size + extra)
+    out[:values.size] = values
+    out[values.size:] = fill
+    return out
 
 
 def _stable_order(keys: np.ndarray, size: int) -> np.ndarray:
