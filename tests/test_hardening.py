@@ -347,3 +347,55 @@ def test_loading_and_solving_from_eight_threads_in_a_fresh_process() -> None:
     for line in lines[1:]:  # each thread's answer is the spec's own optimum
         spec, objective = line.removeprefix("answer ").rsplit(" ", 1)
         assert float(objective) == pytest.approx(load_spec(ROOT / spec).solve().objective, rel=1e-9)
+
+
+# huge coefficients (issue 12, long fuzz run: "optimal" with an infinite objective) -------------------
+GPU_JOBS = (PROBLEMS / "gpu_jobs.yaml").read_text()
+
+
+@pytest.mark.parametrize("old, new, line, fragment", [
+    ("llm-ft-a: 900", "llm-ft-a: 1e25", 51, "objective"),      # a cost HiGHS reads as infinite: "optimal", no objective
+    ("tiny-gpt: 60", "tiny-gpt: 1e308", 51, "objective"),      # HiGHS status 'error', no reason given
+    ("llm-ft-a: 8,", "llm-ft-a: 1e16,", 45, "resource 'gpus'"),  # HiGHS refused to load it, with no location
+])
+def test_a_huge_coefficient_is_a_located_error(old: str, new: str, line: int, fragment: str) -> None:
+    assert old in GPU_JOBS
+    error = spec_error(GPU_JOBS.replace(old, new, 1), base_dir=PROBLEMS)
+    assert error.line == line and fragment in str(error) and "coefficient" in str(error), str(error)
+    assert "job=" in str(error)  # names the entry
+
+
+def test_huge_numbers_that_are_not_coefficients_still_solve() -> None:
+    # a capacity of 1e308 is no limit (HiGHS reads bounds from 1e20 as infinite): the optimum of the spec without it
+    text = GPU_JOBS.replace("a100-80g: 8,", "a100-80g: 1e308,", 1)
+    result = loads_spec(text, base_dir=PROBLEMS).solve()
+    assert result.status.value == "optimal" and result.objective == pytest.approx(2820.0)
+    assert loads_spec(GPU_JOBS.replace("llm-ft-a: 900", "llm-ft-a: 9e14", 1),
+                      base_dir=PROBLEMS).solve().objective == pytest.approx(9e14 + 1650, rel=1e-9)
+
+
+# solver options through the Python API (threads=10**6 ended in a C++ bad_alloc) -------------------------
+@pytest.mark.parametrize("options, fragment", [
+    ({"threads": 10 ** 6}, "threads=1000000 is out of range: give a whole number from 1 to 256"),
+    ({"threads": 0}, "threads=0"), ({"threads": 2.5}, "threads=2.5"), ({"threads": True}, "threads=True"),
+    ({"time_limit": -1}, "time_limit=-1"), ({"time_limit": float("nan")}, "time_limit=nan"),
+    ({"time_limit": 0}, "time_limit=0"), ({"mip_gap": -0.1}, "mip_gap=-0.1"),
+    ({"mip_gap": float("inf")}, "mip_gap=inf"), ({"mip_rel_gap": float("nan")}, "mip_gap=nan"),
+    ({"seed": -1}, "seed=-1"), ({"random_seed": 2 ** 40}, "seed=1099511627776"),
+    ({"presolve": "off"}, "presolve='off'"), ({"verbose": "yes"}, "verbose='yes'"),
+    ({"extra": {"threads": 10 ** 6}}, "threads=1000000"), ({"extra": {"mip_rel_gap": -1}}, "mip_rel_gap=-1"),
+    ({"extra": [1, 2]}, "extra=[1, 2]"), ({"extra": {"presolve": [1]}}, "extra.presolve=[1]"),
+    ({"extra": {"x": float("nan")}}, "extra.x=nan"), ({"extra": {"x": 10 ** 12}}, "extra.x"),
+])
+def test_solver_options_out_of_range_through_the_api_are_refused(options: dict, fragment: str) -> None:
+    model = loads_spec(HEAD + "objective:\n  maximize: sum(x)\n")
+    with pytest.raises(om.ModelError, match=r"out of range|must be a mapping") as caught:
+        model.solve(**options)
+    assert fragment in str(caught.value)
+
+
+def test_solver_options_in_range_through_the_api_solve() -> None:
+    model = loads_spec(HEAD + "objective:\n  maximize: sum(x)\n")
+    result = model.solve(threads=1, time_limit=float("inf"), mip_gap=0, seed=0, presolve=False,
+                         extra={"simplex_iteration_limit": 1000, "primal_feasibility_tolerance": 1e-7})
+    assert result.objective == pytest.approx(2.0)

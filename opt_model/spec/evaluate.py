@@ -230,7 +230,42 @@ class Evaluator:
         except UnitError:
             raise EvalError(self.unit_mismatch_text(what, node, value.unit, target), node) from None
         converted = scale(value, multiplier)
-        return Value(converted.kind, converted.obj, target, converted.dims)
+        return self.checked(Value(converted.kind, converted.obj, target, converted.dims), node)
+
+    def checked(self, value: Value, node: g.Node) -> Value:
+        """``value``, after refusing a variable coefficient of :data:`MAX_COEFFICIENT` or more in magnitude.
+
+        Solvers cannot work with such numbers (HiGHS refuses matrix entries from 1e15 and reads a
+        cost from 1e20 as infinite, so an "optimal" result came with an infinite objective).
+        """
+        if value.kind != "expr":
+            return value
+        expr = value.obj
+        parts = [(expr.linear.coeffs, expr.linear.const.shape)] if isinstance(expr, QuadraticExpression) else []
+        if isinstance(expr, QuadraticExpression):
+            parts.append((expr.qcoeffs, expr.linear.const.shape))
+        elif isinstance(expr, LinearExpression):
+            parts.append((expr.coeffs, expr.const.shape))
+        for coeffs, shape in parts:
+            coeffs = np.asarray(coeffs)
+            if not coeffs.size:
+                continue
+            with np.errstate(invalid="ignore"):
+                bad = ~(np.abs(coeffs) < MAX_COEFFICIENT)
+            if not bad.any():
+                continue
+            k = int(np.flatnonzero(bad.ravel())[0])
+            entry = float(coeffs.ravel()[k])
+            where = ""
+            if value.dims and math.prod(shape) and coeffs.size % math.prod(shape) == 0:
+                per_entry = coeffs.size // math.prod(shape)
+                position = np.unravel_index(k // per_entry, shape)
+                where = " at [" + ", ".join(f"{d.name}={d.labels[p]}" for d, p in zip(value.dims, position)) + "]"
+            raise EvalError(f"{self.quote(node)} gives a variable the coefficient {entry:g}{where}; coefficients "
+                            f"must be smaller than {MAX_COEFFICIENT:g} in magnitude (solvers refuse larger ones, and "
+                            "HiGHS reads a cost from 1e20 as infinite): use a larger unit for the data, or rescale "
+                            "(see docs/limits.md)", node)
+        return value
 
     def unit_mismatch_text(self, what: str, node: g.Node, unit: Unit, target: Unit) -> str:
         hint = ""
@@ -339,7 +374,7 @@ class Evaluator:
                 isinstance(a, QuadraticExpression) or isinstance(b, QuadraticExpression)):
             raise EvalError(f"{self.quote(node)} multiplies a quadratic expression by a variable; "
                             "only products of two linear expressions are allowed", node)
-        return Value(_kind_of(left, right), a * b, _unit_product(left.unit, right.unit), dims)
+        return self.checked(Value(_kind_of(left, right), a * b, _unit_product(left.unit, right.unit), dims), node)
 
     def _divide(self, node: g.Binary, left: Value, right: Value) -> Value:
         if right.kind == "expr":
@@ -355,7 +390,7 @@ class Evaluator:
             unit = left.unit / right.unit
         except Exception:
             raise EvalError(f"cannot divide {unit_text(left.unit)} by {unit_text(right.unit)}", node) from None
-        return Value(_kind_of(left, right), a / b, unit, dims)
+        return self.checked(Value(_kind_of(left, right), a / b, unit, dims), node)
 
     def _power(self, node: g.Binary, base: Value) -> Value:
         exponent = self.eval(node.right)
@@ -387,7 +422,7 @@ class Evaluator:
         if power == 1:
             return base
         if power == 2:
-            return Value("expr", base.obj * base.obj, unit, base.dims)
+            return self.checked(Value("expr", base.obj * base.obj, unit, base.dims), node)
         raise EvalError(f"{self.quote(node)}: variables can only be squared (^2), not raised to {power:g}", node)
 
     # selection and calls ------------------------------------------------------------------
@@ -629,6 +664,8 @@ MAX_UNIT_POWER = 16
 """Largest exponent (in size) of a quantity with a unit."""
 MAX_ENTRIES = 50_000_000
 """Most entries of one value over several dims (a broadcast product of dims)."""
+MAX_COEFFICIENT = 1e15
+"""Smallest magnitude refused as a variable's coefficient (HiGHS's ``large_matrix_value``)."""
 
 
 def _is_convex(obj: Any) -> bool:
