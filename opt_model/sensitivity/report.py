@@ -363,7 +363,10 @@ def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
     integer = np.asarray(form.integrality) != 0 if form.integrality is not None else np.zeros(form.num_cols, bool)
     report.bounds = report.bounds[~integer[report.bounds["column"].to_numpy(dtype=int)]] \
         if "column" in report.bounds and len(report.bounds) else report.bounds
-    limits, left_out = milp_limits_skipped(analysis, x, step, max_steps)
+    # among equally tight limits, those whose fixed-integer LP dual is largest are re-solved first
+    weight = np.concatenate([np.abs(np.nan_to_num(report.variables["reduced_cost"].to_numpy(dtype=float))),
+                             np.abs(np.nan_to_num(report.constraints["dual"].to_numpy(dtype=float)))])
+    limits, left_out = milp_limits_skipped(analysis, x, step, max_steps, weight)
     skipped = len(left_out)
     report.skipped_limits = pd.DataFrame.from_records(limit_names(analysis, left_out),
                                                       columns=["name", "what", "group", "label", "unit", "limit"])
@@ -399,9 +402,13 @@ def milp_limits(analysis: AnalysisModel, x: np.ndarray, step: float, max_steps: 
     return chosen, len(skipped)
 
 
-def milp_limits_skipped(analysis: AnalysisModel, x: np.ndarray, step: float,
-                        max_steps: int) -> tuple[list[Limit], list[Limit]]:
-    """:func:`milp_limits` with the limits left out (beyond ``max_steps``) as a list."""
+def milp_limits_skipped(analysis: AnalysisModel, x: np.ndarray, step: float, max_steps: int,
+                        weight: np.ndarray | None = None) -> tuple[list[Limit], list[Limit]]:
+    """:func:`milp_limits` with the limits left out (beyond ``max_steps``) as a list.
+
+    ``weight`` (columns then rows, e.g. the fixed-integer LP's reduced costs and duals in
+    absolute value) orders equally tight limits, largest first.
+    """
     form = analysis.form
     activity = form.A @ x
     rhs, move_lower, move_upper = active_bounds(form, activity)
@@ -427,7 +434,14 @@ def milp_limits_skipped(analysis: AnalysisModel, x: np.ndarray, step: float,
         candidates.append((rank, float(row_slack[row]), Limit(ROW, row, side)))
     candidates += [(0, float(up_slack[col]), Limit(UPPER, col)) for col in np.flatnonzero(up_ok).tolist()]
     candidates += [(0, float(low_slack[col]), Limit(LOWER, col)) for col in np.flatnonzero(low_ok).tolist()]
-    candidates.sort(key=lambda item: (item[0], item[1]))
+    n = form.num_cols
+    weights = np.zeros(n + form.num_rows) if weight is None else np.asarray(weight, dtype=float)
+
+    def order(item: tuple[int, float, Limit]) -> tuple[int, float, float]:
+        rank, slack, limit = item
+        position = n + limit.index if limit.kind == ROW else limit.index
+        return rank, round(slack, 9), -float(weights[position])
+    candidates.sort(key=order)
     limits = [limit for _, _, limit in candidates]
     return limits[:max_steps], limits[max_steps:]
 
