@@ -13,6 +13,7 @@ no Python object per scalar variable or per term.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +23,6 @@ from opt_model.errors import ModelError
 from opt_model.labeled import LabeledArray, dim_names, selection
 
 if TYPE_CHECKING:
-    from opt_model.constraints import ConstraintDef
     from opt_model.model import Model
 
 Number = (int, float, np.number)
@@ -77,17 +77,14 @@ class ExpressionOps:
     def __le__(self, other: Any) -> ConstraintDef:
         if getattr(other, "_is_convex_atom", False):
             return NotImplemented
-        from opt_model.constraints import make_constraint
         return make_constraint(self.to_expr(), "<=", other)
 
     def __ge__(self, other: Any) -> ConstraintDef:
         if getattr(other, "_is_convex_atom", False):
             return NotImplemented
-        from opt_model.constraints import make_constraint
         return make_constraint(self.to_expr(), ">=", other)
 
     def __eq__(self, other: Any) -> ConstraintDef:  # type: ignore[override]
-        from opt_model.constraints import make_constraint
         return make_constraint(self.to_expr(), "==", other)
 
     def __bool__(self) -> bool:
@@ -96,7 +93,6 @@ class ExpressionOps:
 
     def between(self, lower: Any, upper: Any) -> ConstraintDef:
         """The range constraint ``lower <= self <= upper``."""
-        from opt_model.constraints import make_range
         return make_range(self.to_expr(), lower, upper)
 
     def sum(self, dim: str | Sequence[str] | None = None) -> LinearExpression:
@@ -456,3 +452,107 @@ def quad_form(x: Any, matrix: Any) -> QuadraticExpression:
     linear = LinearExpression(expr.model, (), np.zeros(0, np.int32), np.zeros(0), np.array(0.0), expr.blocks)
     return QuadraticExpression(linear, v[rows].astype(np.int32), v[cols].astype(np.int32),
                                M[rows, cols] * c[rows] * c[cols])
+
+
+# Relations between expressions: what ``<=``, ``>=``, ``==`` and ``between`` make ------------------------
+
+@dataclass
+class ConstraintDef:
+    """``lower <= expr <= upper`` elementwise, before it has a name.
+
+    Made by comparing expressions; added to a model with
+    :meth:`Model.add_constraints`.  The expression's constant is already moved
+    into the bounds.
+    """
+
+    expr: LinearExpression
+    lower: np.ndarray
+    upper: np.ndarray
+    sense: str
+
+    @property
+    def dims(self) -> tuple[Dim, ...]:
+        return self.expr.dims
+
+    def __le__(self, other: Any) -> ConstraintDef:
+        """``(lo <= expr) <= hi`` gives a range."""
+        if self.sense != ">=":
+            raise ModelError("only a '>=' constraint can be closed into a range with '<= upper'")
+        return make_range(self.expr, LabeledArray(self.lower, self.dims) if self.dims else float(self.lower),
+                          other)
+
+    def __bool__(self) -> bool:
+        raise ModelError("a constraint has no truth value; for a range write expr.between(lo, hi) "
+                         "or (lo <= expr) <= hi instead of the chained lo <= expr <= hi")
+
+
+def _rhs_values(expr: LinearExpression, rhs: Any, what: str) -> np.ndarray | LinearExpression:
+    if isinstance(rhs, (int, float, np.number)):
+        return np.full(expr.const.shape, float(rhs))
+    if isinstance(rhs, LabeledArray):
+        if not rhs.dims:
+            return np.full(expr.const.shape, float(rhs.values))
+        if not expr.dims:
+            raise ModelError(f"cannot compare scalar {expr.describe()} with {rhs.describe()} over "
+                             f"{dims_text(rhs.dims)}: expand the expression with .expand(...) or sum the data")
+        return np.asarray(rhs.aligned_to(expr.dims, expr.describe()), dtype=np.float64)
+    if isinstance(rhs, QuadraticExpression):
+        raise ModelError("quadratic constraints are not supported; quadratic terms may only appear in the objective")
+    if isinstance(rhs, ExpressionOps):
+        return rhs.to_expr()
+    raise ModelError(f"the right-hand side of a constraint must be a number, data or an expression, "
+                     f"got {type(rhs).__name__} ({what})")
+
+
+def _check_rhs(values: np.ndarray, expr: LinearExpression, sense: str) -> None:
+    bad = np.isnan(values)
+    if sense == "<=":
+        bad |= values == -np.inf
+    elif sense == ">=":
+        bad |= values == np.inf
+    else:
+        bad |= np.isinf(values)
+    if bad.any():
+        k = int(np.flatnonzero(bad.ravel())[0])
+        where = LabeledArray(values, expr.dims).label_of(k)
+        raise ModelError(f"right-hand side{where} of a '{sense}' constraint on {expr.describe()} is "
+                         f"{values.ravel()[k]}; give a finite number")
+
+
+def make_constraint(expr: LinearExpression, sense: str, rhs: Any) -> ConstraintDef:
+    """``expr (<=|>=|==) rhs`` as a :class:`ConstraintDef`."""
+    values = _rhs_values(expr, rhs, sense)
+    if isinstance(values, LinearExpression):
+        expr = expr - values
+        values = np.zeros(expr.const.shape)
+    _check_rhs(values, expr, sense)
+    bound = values - expr.const
+    expr = LinearExpression(expr.model, expr.dims, expr.vars, expr.coeffs, np.zeros(expr.const.shape),
+                            expr.blocks, expr.unique)
+    infinite = np.full(bound.shape, np.inf)
+    if sense == "<=":
+        return ConstraintDef(expr, -infinite, bound, sense)
+    if sense == ">=":
+        return ConstraintDef(expr, bound, infinite, sense)
+    return ConstraintDef(expr, bound, bound.copy(), sense)
+
+
+def make_range(expr: LinearExpression, lower: Any, upper: Any) -> ConstraintDef:
+    """``lower <= expr <= upper``."""
+    low = _rhs_values(expr, lower, "range lower bound")
+    high = _rhs_values(expr, upper, "range upper bound")
+    if isinstance(low, LinearExpression) or isinstance(high, LinearExpression):
+        raise ModelError("the bounds of a range constraint must be numbers or data, not expressions")
+    for values in (low, high):
+        if np.isnan(values).any():
+            raise ModelError(f"a bound of the range constraint on {expr.describe()} is NaN")
+    crossed = low > high
+    if crossed.any():
+        k = int(np.flatnonzero(crossed.ravel())[0])
+        where = LabeledArray(low, expr.dims).label_of(k)
+        raise ModelError(f"range constraint on {expr.describe()}{where} has lower bound {low.ravel()[k]} "
+                         f"above upper bound {high.ravel()[k]}")
+    const = expr.const
+    expr = LinearExpression(expr.model, expr.dims, expr.vars, expr.coeffs, np.zeros(const.shape),
+                            expr.blocks, expr.unique)
+    return ConstraintDef(expr, low - const, high - const, "range")
