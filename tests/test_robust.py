@@ -254,13 +254,28 @@ def random_protected_model(seed: int) -> tuple[om.Model, list[Uncertain]]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_fused_budget_build_matches_the_general_builder_and_the_worst_case(seed: int) -> None:
-    from opt_model.robust.counterpart import _budget, _budget_fused, _Builder
+    from opt_model.robust.counterpart import _box, _box_fused, _budget, _budget_fused, _Builder
     from solvers import solve
 
     model, params = random_protected_model(seed)
     unc = row_uncertainty(model, params)
     assert unc.shifted_coefficients().size > 0  # the fused build moves coefficients to their centers too
     form = unc.analysis.form
+    box = _box_fused(unc, "box")
+    assert box is not None and box.num_rows == form.num_rows and box.num_cols == form.num_cols
+    A, low, up = unc.centered_form_arrays()
+    builder = _Builder(form, A, low.copy(), up.copy(), unc.col_lower, unc.col_upper)
+    _box(builder, unc)
+    fused_box, general_box = solve(box), solve(builder.finish("general box"))
+    assert fused_box.status.value == general_box.status.value
+    if fused_box.status.value == "optimal":
+        assert fused_box.objective == pytest.approx(general_box.objective, rel=1e-7, abs=1e-7)
+        x = np.asarray(fused_box.x)
+        guard = protection(unc, x, "box")
+        rows = unc.rows
+        le = unc.sign[rows] > 0
+        assert np.all((A @ x)[rows][le] + guard[le] <= up[rows][le] + 1e-6)
+        assert np.all((A @ x)[rows][~le] - guard[~le] >= low[rows][~le] - 1e-6)
     for gamma in (0.5, 1.0, 2.5):
         fused = _budget_fused(unc, gamma, "fused")
         assert fused is not None

@@ -79,6 +79,11 @@ def counterpart(uncertainty: RowUncertainty, method: str, level: float | None = 
         fused = _budget_fused(uncertainty, float(level), f"{form.name}:{method}")
         if fused is not None:
             return Counterpart(fused, method, float(level), form.num_cols, form.num_rows, protected)
+    if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
+        fused = _box_fused(uncertainty, f"{form.name}:{method}")
+        if fused is not None:
+            level_value = float(_max_entries(uncertainty)) if method == "budget" else float("nan")
+            return Counterpart(fused, method, level_value, form.num_cols, form.num_rows, protected)
     A, row_lower, row_upper = uncertainty.centered_form_arrays()
     base = _Builder(form, A, row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
     if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
@@ -458,6 +463,43 @@ def _extend(values: np.ndarray, extra: int, fill: float) -> np.ndarray:
     out[:values.size] = values
     out[values.size:] = fill
     return out
+
+
+def _box_fused(uncertainty: RowUncertainty, name: str) -> StandardForm | None:
+    """The box counterpart as the model's own sparsity pattern with every uncertain number at its worst.
+
+    None when a column takes both signs (the general builder adds ``|x|`` columns)
+    or an uncertain coefficient is not stored in the matrix.
+    """
+    form = uncertainty.analysis.form
+    A = uncertainty.matrix if uncertainty.matrix is not None else sp.csr_matrix(form.A)
+    coef_row, coef_col = uncertainty.coef_row, uncertainty.coef_col
+    data = A.data.astype(float, copy=True)
+    if coef_row.size:
+        abs_sign: np.ndarray | float = 1.0
+        if not bool((uncertainty.col_lower >= 0).all()):
+            nonneg = uncertainty.col_lower[coef_col] >= 0
+            nonpos = uncertainty.col_upper[coef_col] <= 0
+            if not (nonneg | nonpos).all():
+                return None
+            abs_sign = np.where(nonneg, 1.0, -1.0)
+        at = _positions(A, coef_row, coef_col)
+        if at is None:
+            return None
+        worst = (uncertainty.coef_center - uncertainty.coef_nominal) + \
+            uncertainty.sign[coef_row] * abs_sign * uncertainty.coef_half
+        data += np.bincount(at, weights=worst, minlength=data.size)  # a coefficient declared twice adds up
+    row_lower = form.row_lower.copy()
+    row_upper = form.row_upper.copy()
+    rows = uncertainty.rhs_row
+    if rows.size:  # each uncertain right-hand side at its worst end
+        le = uncertainty.sign[rows] > 0
+        row_upper[rows[le]] = uncertainty.rhs_center[le] - uncertainty.rhs_half[le]
+        row_lower[rows[~le]] = uncertainty.rhs_center[~le] + uncertainty.rhs_half[~le]
+    matrix = sp.csr_matrix((data, A.indices, A.indptr), shape=A.shape)
+    return replace(form, A=matrix, row_lower=row_lower, row_upper=row_upper, col_lower=uncertainty.col_lower.copy(),
+                   col_upper=uncertainty.col_upper.copy(), col_names=_copy_names(form.column_names()),
+                   row_names=_copy_names(form.constraint_names()), name=name, metadata=dict(form.metadata))
 
 
 def _stable_order(keys: np.ndarray, size: int) -> np.ndarray:
