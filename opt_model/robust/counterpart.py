@@ -129,7 +129,8 @@ def protection(uncertainty: RowUncertainty, x: np.ndarray, method: str, level: f
 
 
 def _max_entries(uncertainty: RowUncertainty) -> int:
-    counts = uncertainty.entries_per_row()
+    counts = uncertainty.coefficients_per_row()[uncertainty.rows] + \
+        np.bincount(uncertainty.rhs_row, minlength=uncertainty.analysis.form.num_rows)[uncertainty.rows]
     return int(counts.max(initial=0))
 
 
@@ -353,7 +354,7 @@ def _budget_fused(uncertainty: RowUncertainty, gamma: float, name: str) -> Stand
     rows = uncertainty.rows
     count = rows.size
     sign = uncertainty.sign
-    per_coef = np.bincount(coef_row, minlength=m)[rows]
+    per_coef = uncertainty.coefficients_per_row()[rows]
     per_rhs = np.bincount(rhs_row, minlength=m)[rows]
     added = 1 + per_coef + per_rhs  # entries appended to each protected row: z_t, then its p_e
     # the model's rows: runs of the model's entries alternate with the appended runs

@@ -183,11 +183,16 @@ class RowUncertainty:
             lower[rows[~le]] = self.rhs_center[~le]
         return A, lower, upper
 
+    def coefficients_per_row(self) -> np.ndarray:
+        """Number of uncertain coefficients of each row (computed once; do not modify)."""
+        cached = self.__dict__.get("_per_row")
+        if cached is None:
+            cached = self.__dict__["_per_row"] = np.bincount(self.coef_row, minlength=self.analysis.form.num_rows)
+        return cached
+
     def entries_per_row(self) -> np.ndarray:
         """Number of uncertain numbers (coefficients and right-hand side) of each row."""
-        counts = np.bincount(self.coef_row, minlength=self.analysis.form.num_rows)
-        counts += np.bincount(self.rhs_row, minlength=self.analysis.form.num_rows)
-        return counts
+        return self.coefficients_per_row() + np.bincount(self.rhs_row, minlength=self.analysis.form.num_rows)
 
     def sample(self, count: int, seed: int | None) -> np.ndarray:
         """``count`` draws of every entry of the plan (scenarios x entries), from ``SeedSequence(seed)``.
