@@ -106,6 +106,8 @@ def test_cli_exit_codes_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "no uncertainty: section" in capsys.readouterr().err
     assert main(["robustify", str(SPEC), "--levels", "a,b"]) == 2
     assert "--levels" in capsys.readouterr().err
+    assert main(["robustify", str(SPEC), "--method", "saa", "--saa-eps", "1.5"]) == 2
+    assert "--saa-eps" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text(SPEC.read_text().replace("  method: budget\n", "  method: octahedron\n"))
     assert main(["robustify", str(bad)]) == 2

@@ -376,7 +376,7 @@ def robustify(source: Any, uncertainty: UncertaintyInput = None, *, method: str 
     box = judge(robust_counterpart(unc, method="box", solver=solver, options=options)) \
         if compare_box or method == "box" else None
     if saa_eps is None:
-        saa_eps = float(settings.get("saa_eps", (1.0 - goal) / 4.0))
+        saa_eps = (1.0 - goal) / 4.0
     if not 0 < saa_eps < 1:
         raise ModelError(f"saa_eps={saa_eps}: give the share of SAA scenarios that may be dropped, between 0 and 1")
     if saa_scenarios < 1:
