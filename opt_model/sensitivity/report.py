@@ -192,6 +192,9 @@ class SensitivityReport(Readable):
         if bought is not None:  # capacity shown as everywhere: base (R.H. side), bought, and the usage it allows
             table.insert(1, "Usage", constraints["activity"].to_numpy(dtype=float) + bought)
             table.insert(5, "Bought", bought)
+        row_units = constraints["unit"].fillna("").astype(str)
+        if (row_units != "").any():  # the unit of each row's value, right-hand side and "per unit"
+            table["Unit"] = row_units.replace("", "-")
         if constraints["one_sided"].any():
             table["Price left"] = constraints["dual_left"]
             table["Price right"] = constraints["dual_right"]
