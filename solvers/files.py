@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from solvers.errors import InputFileError
 from solvers.result import FileSummary
 from solvers.standard_form import StandardForm
@@ -92,6 +94,25 @@ def solve_file(path: str | Path, solver: str = "auto",
 
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eEdD][-+]?\d+)?")
+_HEADER = re.compile(r"^[^\s*].*$", re.MULTILINE)
+def _keys(names: np.ndarray) -> np.ndarray:
+    """Names of at most 8 bytes as one big-endian integer each (same order, same equality), else as they are."""
+    if names.dtype.itemsize > 8:
+        return names
+    return np.frombuffer(names.astype("S8").tobytes(), dtype=">u8")
+
+
+_BLANK = np.zeros(256, dtype=bool)
+_BLANK[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what str.split() splits at, in ASCII
+_NUMBER_BYTE = np.zeros(256, dtype=bool)
+_NUMBER_BYTE[list(b"0123456789.+-eE")] = True
+_NUMBER_BYTE[0] = True  # the padding of short tokens
+_ODD_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+INFINITY = 1e20
+"""Numbers from this magnitude are infinite to HiGHS in RHS, RANGES and BOUNDS (MPS files write 1e30)."""
+MAX_COEFFICIENT = 1e15
+"""Smallest magnitude refused as a coefficient in COLUMNS (HiGHS refuses matrix entries from 1e15 and reads a
+cost from 1e20 as infinite); ``1e30`` as infinity belongs in RHS, RANGES and BOUNDS."""
 _SECTIONS = {"NAME", "OBJSENSE", "OBJSENCE", "ROWS", "COLUMNS", "RHS", "RANGES", "BOUNDS", "QUADOBJ", "QMATRIX",
              "QSECTION", "ENDATA"}
 _UNSUPPORTED = {"SOS": "SOS constraints", "INDICATORS": "indicator constraints", "CSECTION": "cone constraints",
@@ -102,6 +123,8 @@ _UNSUPPORTED = {"SOS": "SOS constraints", "INDICATORS": "indicator constraints",
                 "OBJECTIVES": "several objectives"}
 _VALUE_BOUNDS = {"UP", "LO", "FX", "LI", "UI"}
 _FREE_BOUNDS = {"FR", "MI", "PL", "BV"}
+_SIDES = {"UP": ("upper",), "UI": ("upper",), "PL": ("upper",), "LO": ("lower",), "LI": ("lower",),
+          "MI": ("lower",), "FX": ("lower", "upper"), "FR": ("lower", "upper"), "BV": ("lower", "upper")}
 _SEMI_BOUNDS = {"SC": "semi-continuous", "SI": "semi-integer"}
 
 
@@ -197,6 +220,7 @@ class _MpsChecker:
         self.bounds: dict[tuple[str, str], int] = {}
         self.line = 0
         self.sense_pending = False
+        self.bulk_entries: tuple[Any, Any] | None = None
 
     def error(self, message: str) -> InputFileError:
         return InputFileError(f"{self.file}:{self.line}: {message}")
@@ -210,21 +234,104 @@ class _MpsChecker:
         return value
 
     def check(self, text: str) -> None:
+        """Check every line.  Section headers are found with one regular expression; a COLUMNS section (most
+        of a file) is checked with whole-array operations (:meth:`bulk_columns`), every other section, and a
+        COLUMNS section the bulk check does not accept as it is, line by line (which locates the problem)."""
+        if any(mark in text for mark in _ODD_BREAKS):  # line breaks other than \n: number lines as str.splitlines does
+            text = "\n".join(text.splitlines())
         ended = False
-        for self.line, line in enumerate(text.splitlines(), 1):
-            if not line.strip() or line.startswith("*"):
-                continue
-            if not line[0].isspace():
-                ended = self.header(line)
-                if ended:
-                    break
-                continue
-            self.data(line)
+        position, line = 0, 1
+        for match in _HEADER.finditer(text):
+            line += text.count("\n", position, match.start())
+            self.block(text[position:match.start()], line - text.count("\n", position, match.start()))
+            self.line, position = line, match.end()
+            ended = self.header(match.group())
+            if ended:
+                break
         if not ended:
-            self.line = max(self.line, 1)
+            self.block(text[position:], line)
+            self.line = max(text.count("\n") + (not text.endswith("\n")), 1)  # the last line
             raise self.error("the file ends without ENDATA (is it cut short?)")
         if not any(kind == "N" for kind in self.rows.values()):
             raise self.error("the ROWS section has no objective row (type N); add one, like ' N  obj'")
+
+    def block(self, data: str, first_line: int) -> None:
+        """The data lines between two headers; ``first_line`` is the line ``data`` starts on."""
+        if not data.strip() or (self.section == "COLUMNS" and self.bulk_columns(data)):
+            return
+        for offset, line in enumerate(data.split("\n")):
+            if line and line[0] != "*" and not line.isspace():
+                self.line = first_line + offset
+                self.data(line)
+
+    def bulk_columns(self, data: str) -> bool:
+        """Check a COLUMNS section with whole-array operations; True when it is fine (and recorded), False
+        to check it line by line (a problem to locate, or something rare: markers, comments, non-ASCII
+        bytes, long names, a second COLUMNS section, 'd' exponents)."""
+        if not data.isascii() or self.columns or self.entries or "MARKER" in data.upper() or "\n*" in data:
+            return False
+        b = np.frombuffer(data.encode("ascii"), dtype=np.uint8)
+        blank = _BLANK[b]
+        before = np.empty_like(blank)
+        before[0], before[1:] = True, blank[:-1]
+        after = np.empty_like(blank)
+        after[-1], after[:-1] = True, blank[1:]
+        starts = np.flatnonzero(~blank & before)
+        if not starts.size:
+            return True
+        lengths = np.flatnonzero(~blank & after) + 1 - starts
+        width = int(lengths.max())
+        if width > 64:
+            return False
+        token_line = np.searchsorted(np.flatnonzero(b == 10), starts)  # the line (within data) of each token
+        first = np.flatnonzero(np.r_[True, token_line[1:] != token_line[:-1]])
+        counts = np.diff(np.r_[first, starts.size])
+        if not ((counts == 3) | (counts == 5)).all():
+            return False
+        field = np.arange(starts.size) - np.repeat(first, counts)
+        spread = np.arange(width)
+        chars = b[np.minimum(starts[:, None] + spread, b.size - 1)]
+        chars[spread >= lengths[:, None]] = 0
+        tokens = np.ascontiguousarray(chars).view(f"S{width}").ravel()
+        keyed = _keys(tokens)  # names as 8-byte integers when they fit (exact, and much faster to sort)
+        is_value = (field == 2) | (field == 4)
+        if not _NUMBER_BYTE[chars[is_value]].all():
+            return False  # a character no number has (also 'd' exponents: line by line)
+        columns = keyed[field == 0]
+        change = np.r_[True, columns[1:] != columns[:-1]]
+        groups = columns[change]
+        ordered = np.sort(groups)
+        if (ordered[1:] == ordered[:-1]).any():
+            return False  # a column's entries are not together
+        line_column = np.cumsum(change) - 1
+        entry_columns = np.concatenate([line_column, line_column[counts == 5]])
+        entry_rows = np.concatenate([keyed[field == 1], keyed[field == 3]])
+        row_names = [name.encode("utf-8") for name in self.rows]
+        if keyed.dtype == tokens.dtype:  # long names: compared as bytes
+            known = np.sort(np.array(row_names, dtype=bytes))
+        else:  # a row name longer than 8 bytes cannot be any of these tokens
+            known = np.sort(_keys(np.array([name for name in row_names if len(name) <= 8] or [b""], dtype="S8")))
+        if not known.size:
+            return False
+        row_ids = np.minimum(np.searchsorted(known, entry_rows), known.size - 1)
+        if not (known[row_ids] == entry_rows).all():
+            return False  # a row ROWS does not declare
+        keys = np.sort(entry_columns.astype(np.int64) * known.size + row_ids)
+        if (keys[1:] == keys[:-1]).any():
+            return False  # an entry given twice
+        try:
+            numbers = np.concatenate([tokens[field == 2], tokens[field == 4]]).astype(np.float64)
+        except ValueError:
+            return False  # a malformed number
+        if not (np.abs(numbers) < MAX_COEFFICIENT).all():
+            return False
+        names = tokens[field == 0][change]
+        entry_columns = names[entry_columns]
+        entry_rows = np.concatenate([tokens[field == 1], tokens[field == 3]])
+        self.columns.update(name.decode("ascii") for name in names.tolist())
+        self.current_column = names[-1].decode("ascii")
+        self.bulk_entries = (entry_columns, entry_rows)
+        return True
 
     def header(self, line: str) -> bool:
         words = line.split()
@@ -289,6 +396,10 @@ class _MpsChecker:
         self.rows[name] = kind
 
     def column(self, fields: list[str], line: str) -> None:
+        if self.bulk_entries is not None:  # a second COLUMNS section: the entries of the first, one by one
+            columns, rows = self.bulk_entries
+            self.entries.update(zip((c.decode() for c in columns.tolist()), (r.decode() for r in rows.tolist())))
+            self.bulk_entries = None
         if len(fields) >= 3 and fields[1].strip("'\"").upper() == "MARKER":
             marker = fields[2].strip("'\"").upper()
             if marker not in ("INTORG", "INTEND"):
@@ -309,7 +420,12 @@ class _MpsChecker:
             if (name, row) in self.entries:
                 raise self.error(f"the entry of column {name!r} in row {row!r} is given twice")
             self.entries.add((name, row))
-            self.number(value, f"the value of row {row!r} in column {name!r}")
+            coefficient = self.number(value, f"the value of row {row!r} in column {name!r}")
+            if abs(coefficient) >= MAX_COEFFICIENT:
+                raise self.error(f"the value of row {row!r} in column {name!r} is {value}; a coefficient must "
+                                 f"be smaller than {MAX_COEFFICIENT:g} in magnitude (HiGHS refuses larger matrix "
+                                 "entries and reads a cost from 1e20 as infinite; 1e30 means infinity only in RHS, "
+                                 "RANGES and BOUNDS)")
 
     def rhs_or_range(self, fields: list[str], section: str) -> None:
         if len(fields) not in (2, 3, 4, 5):
@@ -324,7 +440,12 @@ class _MpsChecker:
             if (set_name, row) in seen:
                 raise self.error(f"{section} gives row {row!r} a value twice")
             seen.add((set_name, row))
-            self.number(value, f"the {section} value of row {row!r}")
+            number = self.number(value, f"the {section} value of row {row!r}")
+            kind = self.rows[row]
+            if section == "RHS" and ((kind == "L" and number <= -INFINITY) or (kind == "G" and number >= INFINITY)
+                                     or (kind == "E" and abs(number) >= INFINITY)):
+                raise self.error(f"RHS gives the {kind} row {row!r} the value {value}, an infinity (from 1e20) on the "
+                                 "side that leaves no feasible value; give a finite value")
 
     def bound(self, fields: list[str]) -> None:
         if not fields:
@@ -351,7 +472,17 @@ class _MpsChecker:
         if column not in self.columns:
             raise self.error(f"BOUNDS names column {column!r}, which COLUMNS does not declare")
         if value is not None:
-            self.number(value, f"the {kind} bound of column {column!r}")
+            number = self.number(value, f"the {kind} bound of column {column!r}")
+            if (kind in ("UP", "UI") and number <= -INFINITY) or (kind in ("LO", "LI") and number >= INFINITY) or (
+                    kind == "FX" and abs(number) >= INFINITY):
+                raise self.error(f"the {kind} bound of column {column!r} is {value}, an infinity (from 1e20) that "
+                                 "leaves the column no feasible value; give a finite bound")
+        for side in _SIDES[kind]:  # readers disagree on a side given twice: HiGHS ignores bounds after FR or MI
+            key = (column, side)
+            if key in self.bounds:
+                raise self.error(f"the {side} bound of column {column!r} is given again ({kind}; first at line "
+                                 f"{self.bounds[key]}); MPS readers differ on which one holds, so give each side once")
+            self.bounds[key] = self.line
 
 
 

@@ -32,11 +32,13 @@ exits 1 when any case is a traceback, a hang or silently accepted.
 from __future__ import annotations
 
 import argparse
+import atexit
 import collections
 import contextlib
 import copy
 import math
 import multiprocessing as mp
+import multiprocessing.connection
 import os
 import random
 import re
@@ -118,8 +120,11 @@ def _get(node: Any, path: tuple[Any, ...]) -> Any:
     return node
 
 
+_BASE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: ~5x faster
+
+
 def _dump(document: Any) -> str:
-    class Dumper(yaml.SafeDumper):
+    class Dumper(_BASE_DUMPER):  # type: ignore[valid-type,misc]
         pass
 
     def represent_float(dumper: yaml.SafeDumper, value: float) -> yaml.Node:
@@ -524,6 +529,9 @@ def run_case(case: Case) -> tuple[str, str]:
             return "traceback", f"SpecError without a location: {error}"
         return "clean_error", type(error).__name__
     except OptModelError as error:
+        if case.kind != "spec" and type(error).__name__ == "InputFileError" and \
+                not re.search(rf"mutant\.{case.kind}:\d+: ", str(error)):
+            return "traceback", f"a model file error without a line: {error}"
         return "clean_error", type(error).__name__
     except BaseException as error:
         if isinstance(error, KeyboardInterrupt):
@@ -538,33 +546,53 @@ def _named_objective(result: Any) -> bool:
     return bool(getattr(result, "objective_kind", None) in ("incumbent", "best bound"))
 
 
+WARM_UP = "version: 1\ndims:\n  h: [a, b]\nvariables:\n  x: {dims: [h], upper: 1}\nobjective:\n  maximize: sum(x)\n"
+
+
+def _warm_up() -> None:
+    """Import and run once what every case uses, so a case's time guard is not spent on imports."""
+    from opt_model.spec import loads_spec
+
+    loads_spec(WARM_UP, file="warm.yaml").solve()
+    with contextlib.suppress(Exception):  # cone specs solve through CVXPY: seconds to import, once
+        import solvers.cvxpy_backend  # noqa: F401
+
+
 def _worker(connection: Any, memory_bytes: int) -> None:
+    """Run cases from ``connection`` until ``None``: answers ``(outcome, detail, cpu seconds)``."""
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     except (ImportError, ValueError, OSError):  # pragma: no cover - platform without rlimits
         pass
+    _warm_up()
+    connection.send("ready")
     while True:
         case = connection.recv()
         if case is None:
             return
-        connection.send(run_case(case))
+        started = time.process_time()
+        outcome, detail = run_case(case)
+        connection.send((outcome, detail, time.process_time() - started))
 
 
 @dataclass
 class Report:
-    """Counts by outcome and one example (mutation, detail) per distinct failure."""
+    """Counts by outcome, CPU seconds by outcome and one example (mutation, detail) per distinct failure."""
 
     counts: collections.Counter = field(default_factory=collections.Counter)
+    cpu: collections.Counter = field(default_factory=collections.Counter)
     failures: dict[str, tuple[str, str]] = field(default_factory=dict)
+    wall: float = 0.0
 
     @property
     def bad(self) -> int:
         return sum(self.counts[outcome] for outcome in BAD_OUTCOMES)
 
-    def add(self, case: Case, outcome: str, detail: str) -> None:
+    def add(self, case: Case, outcome: str, detail: str, cpu: float = 0.0) -> None:
         self.counts[outcome] += 1
+        self.cpu[outcome] += cpu
         if outcome in BAD_OUTCOMES:
             key = f"{outcome}: {re.sub(r'[0-9]+', 'N', detail)[:120]}"
             self.failures.setdefault(key, (case.mutation, detail))
@@ -572,57 +600,152 @@ class Report:
     def text(self) -> str:
         total = sum(self.counts.values())
         lines = [f"{total} cases: " + ", ".join(f"{outcome} {self.counts[outcome]}" for outcome in OUTCOMES)]
+        cpu = sum(self.cpu.values())
+        if total:
+            per = ", ".join(f"{outcome} {1000 * self.cpu[outcome] / self.counts[outcome]:.0f} ms"
+                            for outcome in OUTCOMES if self.counts[outcome])
+            lines.append(f"  worker CPU {cpu:.1f} s ({1000 * cpu / total:.1f} ms a case: {per}); "
+                         f"wall {self.wall:.1f} s")
         for key, (mutation, detail) in sorted(self.failures.items()):
             lines.append(f"  {key}\n      e.g. {mutation}: {detail[:300]}")
         return "\n".join(lines)
 
 
-def run_cases(cases: Iterator[Case], timeout: float = 20.0, memory_bytes: int = 3 * 2 ** 30,
-              report: Report | None = None, progress: bool = False) -> Report:
-    """Run ``cases`` in a worker process, killed and restarted when a case passes ``timeout``.
+class _Worker:
+    """One worker process from the fork server, fed one case at a time over a pipe.
 
     The worker comes from a fork server, not a fork of this process: a process that has already run
     HiGHS (the test suite) holds its thread pool, and a plain fork of it can deadlock in the next solve.
     """
-    report = report or Report()
-    context = mp.get_context("forkserver")
-    worker: Any = None
-    parent: Any = None
-    started = time.monotonic()
 
-    def start() -> None:
-        nonlocal worker, parent
-        parent, child = context.Pipe()
-        worker = context.Process(target=_worker, args=(child, memory_bytes), daemon=True)
-        worker.start()
+    def __init__(self, memory_bytes: int) -> None:
+        context = mp.get_context("forkserver")
+        self.memory_bytes = memory_bytes
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, memory_bytes), daemon=True)
+        self.process.start()
         child.close()
+        self.case: Case | None = None
+        self.since = 0.0
+        self.ready = False
 
-    start()
-    try:
-        for number, case in enumerate(cases, 1):
+    def wait_ready(self, timeout: float = 600.0) -> None:
+        if not self.ready:
+            if not self.connection.poll(timeout) or self.connection.recv() != "ready":
+                raise RuntimeError("a fuzz worker did not start")
+            self.ready = True
+
+    def send(self, case: Case) -> None:
+        self.case, self.since = case, time.monotonic()
+        self.connection.send(case)
+
+    def stop(self, kill: bool = False) -> None:
+        if not kill:
+            with contextlib.suppress(BrokenPipeError, OSError):
+                self.connection.send(None)
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.connection.close()
+
+
+_POOL: list[_Worker] = []
+"""Workers kept between calls of :func:`run_cases` (start-up and warm-up cost seconds each)."""
+
+
+def _pool(workers: int, memory_bytes: int) -> list[_Worker]:
+    global _POOL
+    kept = [w for w in _POOL if w.process.is_alive() and w.memory_bytes == memory_bytes]
+    for worker in _POOL:
+        if worker not in kept:
+            worker.stop(kill=True)
+    while len(kept) < workers:
+        kept.append(_Worker(memory_bytes))
+    _POOL = kept
+    for worker in kept[:workers]:
+        worker.wait_ready()
+    return kept[:workers]
+
+
+@atexit.register
+def _close_pool() -> None:
+    for worker in _POOL:
+        worker.stop()
+    _POOL.clear()
+
+
+def default_workers() -> int:
+    """Two workers where there are two cores (the suite's cases are independent)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def run_cases(cases: Iterator[Case], timeout: float = 20.0, memory_bytes: int = 3 * 2 ** 30,
+              report: Report | None = None, progress: bool = False, deadline: float | None = None,
+              workers: int | None = None) -> Report:
+    """Run ``cases`` on ``workers`` worker processes, one case at a time each, with a time guard per case.
+
+    A worker whose case runs past ``timeout`` seconds is killed and replaced (the case is a ``hang``);
+    one that dies is replaced too (the case is a ``traceback``).  Workers stay alive for the next call.
+    """
+    report = report or Report()
+    pool = _pool(workers or default_workers(), memory_bytes)
+    started = time.monotonic()
+    idle = list(pool)
+    busy: dict[Any, _Worker] = {}
+    source = iter(cases)
+    exhausted = False
+    number = 0
+
+    def replace(worker: _Worker) -> None:
+        worker.stop(kill=True)
+        fresh = _Worker(memory_bytes)
+        fresh.wait_ready()
+        _POOL[_POOL.index(worker)] = fresh
+        idle.append(fresh)
+
+    while True:
+        while idle and not exhausted:
+            if deadline is not None and time.monotonic() > deadline:
+                print(f"time budget spent after {number} cases", file=sys.stderr, flush=True)
+                exhausted = True
+                break
+            case = next(source, None)
+            if case is None:
+                exhausted = True
+                break
+            worker = idle.pop()
+            worker.send(case)
+            busy[worker.connection] = worker
+        if not busy:
+            break
+        now = time.monotonic()
+        wait = max(0.0, min(w.since + timeout for w in busy.values()) - now)
+        ready = mp.connection.wait(list(busy), timeout=wait)
+        for connection in ready:
+            worker = busy.pop(connection)
+            assert worker.case is not None
             try:
-                parent.send(case)
-                if parent.poll(timeout):
-                    outcome, detail = parent.recv()
-                else:
-                    outcome, detail = "hang", f"no answer within {timeout:g} s"
-                    worker.kill()
-                    worker.join()
-                    start()
-            except (EOFError, BrokenPipeError, ConnectionResetError):
-                outcome, detail = "traceback", f"the worker died (exit code {worker.exitcode})"
-                worker.join()
-                start()
-            report.add(case, outcome, detail)
+                outcome, detail, cpu = connection.recv()
+                idle.append(worker)
+            except (EOFError, OSError):
+                worker.process.join(timeout=5)
+                outcome, detail, cpu = "traceback", f"the worker died (exit code {worker.process.exitcode})", 0.0
+                replace(worker)
+            report.add(worker.case, outcome, detail, cpu)
+            number += 1
             if progress and number % 1000 == 0:
                 rate = number / (time.monotonic() - started)
                 print(f"{number} cases ({rate:.0f}/s): {dict(report.counts)}", file=sys.stderr, flush=True)
-    finally:
-        with contextlib.suppress(BrokenPipeError, OSError):
-            parent.send(None)
-        worker.join(timeout=5)
-        if worker.is_alive():
-            worker.kill()
+        now = time.monotonic()
+        for connection, worker in list(busy.items()):
+            if now - worker.since > timeout:
+                del busy[connection]
+                assert worker.case is not None
+                report.add(worker.case, "hang", f"no answer within {timeout:g} s", timeout)
+                number += 1
+                replace(worker)
+    report.wall += time.monotonic() - started
     return report
 
 
@@ -642,9 +765,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per case before it counts as a hang")
     parser.add_argument("--files", type=float, default=0.2, help="share of MPS cases (default 0.2)")
+    parser.add_argument("--minutes", type=float, default=None, help="stop after this many minutes (default: none)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default 1: leave cores to others)")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    report = run_cases(mixed_cases(args.seed, args.cases, args.files), timeout=args.timeout, progress=True)
+    deadline = time.monotonic() + 60 * args.minutes if args.minutes else None
+    report = run_cases(mixed_cases(args.seed, args.cases, args.files), timeout=args.timeout, progress=True,
+                       deadline=deadline, workers=args.workers)
     print(report.text())
     return 1 if report.bad else 0
 

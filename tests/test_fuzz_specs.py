@@ -197,18 +197,25 @@ def test_random_spec_structures_give_a_result_or_a_located_error(doc: dict[Any, 
         assert result == "error", "an invalid value was accepted:\n" + text
 
 
-# mutations of the shipped specs, in a guarded worker ---------------------------------------------------
+# mutations of the shipped specs, in guarded workers ---------------------------------------------------
+# A few thousand cases: each worker process (two where there are two cores) takes one case at a time,
+# stays warm between cases and tests, and is replaced only when a case hangs or kills it. About 20 ms of
+# worker CPU a case; see docs/limits.md for the long run.
+SPEC_CASES = 2000
+
+
 def test_mutated_problem_specs_give_a_result_or_a_located_error() -> None:
-    report = run_cases(spec_cases(random.Random(12), 400), timeout=60.0)
-    assert sum(report.counts.values()) >= 350
+    report = run_cases(spec_cases(random.Random(12), SPEC_CASES), timeout=60.0)
+    assert sum(report.counts.values()) >= 0.95 * SPEC_CASES
     assert report.bad == 0, report.text()
-    assert report.counts["valid"] > 20 and report.counts["clean_error"] > 150, report.text()
+    assert report.counts["valid"] > 100 and report.counts["clean_error"] > 1000, report.text()
     assert all(report.counts[outcome] == 0 for outcome in BAD_OUTCOMES)
 
 
 @pytest.mark.parametrize("seed", [3])
 def test_known_invalid_injections_are_all_refused(seed: int) -> None:
-    cases = [case for case in spec_cases(random.Random(seed), 1000) if case.invalid][:100]
-    assert len(cases) >= 80
+    cases = [case for case in spec_cases(random.Random(seed), 3000) if case.invalid][:300]
+    assert len(cases) >= 250
     report = run_cases(iter(cases), timeout=60.0)
     assert report.counts["silently_accepted"] == 0 and report.bad == 0, report.text()
+    assert report.counts["clean_error"] >= 250, report.text()

@@ -399,3 +399,37 @@ def test_solver_options_in_range_through_the_api_solve() -> None:
     result = model.solve(threads=1, time_limit=float("inf"), mip_gap=0, seed=0, presolve=False,
                          extra={"simplex_iteration_limit": 1000, "primal_feasibility_tolerance": 1e-7})
     assert result.objective == pytest.approx(2.0)
+
+
+# model files the strict reader let through (found by tests/test_fuzz_files.py and the long fuzz run) -------
+MODEL_HEAD = "NAME t\nROWS\n N obj\n L c1\nCOLUMNS\n    x obj 1 c1 1\n    y obj 1 c1 1\nRHS\n    rhs c1 4\n"
+
+
+@pytest.mark.parametrize("tail, line, fragment", [
+    ("BOUNDS\n FR bnd x\n UP bnd x 7\nENDATA\n", 12, "upper bound of column 'x' is given again"),  # HiGHS: UP ignored
+    ("BOUNDS\n MI bnd x\n LO bnd x -7\nENDATA\n", 12, "lower bound of column 'x' is given again"),  # HiGHS: LO ignored
+    ("BOUNDS\n UP bnd x -1e30\nENDATA\n", 11, "an infinity"),        # HiGHS refused it without a line
+    ("RANGES\n    rng c1 1\nBOUNDS\n LO bnd x 1e30\nENDATA\n", 13, "an infinity"),
+])
+def test_model_file_bounds_that_readers_disagree_on_are_refused_at_their_line(tail: str, line: int, fragment: str,
+                                                                             tmp_path: Path) -> None:
+    path = tmp_path / "m.mps"
+    path.write_text(MODEL_HEAD + tail)
+    with pytest.raises(InputFileError) as caught:
+        om.Model.read(path)
+    assert f"m.mps:{line}: " in str(caught.value) and fragment in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize("value", ["1e30", "-1e16", "1e15"])
+def test_a_huge_model_file_coefficient_is_refused_at_its_line(value: str, tmp_path: Path) -> None:
+    path = tmp_path / "m.mps"  # HiGHS refused 1e30 in COLUMNS ("could not read it") without a line
+    path.write_text(MODEL_HEAD.replace("    y obj 1 c1 1", f"    y obj 1 c1 {value}") + "ENDATA\n")
+    with pytest.raises(InputFileError, match=r"m\.mps:7: .*coefficient must be smaller than 1e\+15"):
+        om.Model.read(path)
+
+
+def test_a_free_column_bounded_on_separate_lines_still_reads(tmp_path: Path) -> None:
+    path = tmp_path / "m.mps"
+    path.write_text(MODEL_HEAD + "BOUNDS\n MI bnd x\n UP bnd x 3\n LO bnd y -2\n UP bnd y 1e30\nENDATA\n")
+    result = om.Model.read(path).solve()
+    assert result.status.value == "unbounded"  # x goes to -infinity (minimising): MI then UP is one reading

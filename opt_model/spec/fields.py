@@ -68,7 +68,12 @@ def entry_value(raw: Any, unit: Unit | None, loc: Loc, what: str) -> tuple[float
 
 def _label_position(dim: Dim, key: Any, loc: Loc, what: str) -> int:
     label = label_text(key)
-    position = dim.index.get_indexer(pd.Index([label]))[0]
+    try:  # a hash lookup; get_indexer on a one-label Index cost ~1 ms a key (most of a small spec's load)
+        found = dim.index.get_loc(label)
+        position = int(found) if isinstance(found, (int, np.integer)) else \
+            int(dim.index.get_indexer(pd.Index([label]))[0])
+    except (KeyError, TypeError):
+        position = -1
     if position < 0:
         labels = [str(x) for x in dim.labels[:2000].tolist()]
         raise loc.error(f"{what}: {label!r} is not a label of dimension {dim.name!r}{did_you_mean(label, labels)}")

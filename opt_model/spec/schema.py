@@ -540,13 +540,19 @@ def _check_object(value: dict[Any, Any], schema: dict[str, Any], path: tuple[Any
             yield from _check(item, extra, (*path, key))
 
 
+_VALIDATOR: Any = None
+
+
 def _from_jsonschema(document: Any) -> list[_Problem] | None:
     """Problems found by the ``jsonschema`` package, or None when it is not installed."""
     try:
         import jsonschema
     except ImportError:
         return None
-    validator = jsonschema.Draft202012Validator(SCHEMA)
+    global _VALIDATOR
+    if _VALIDATOR is None:  # building it resolves the schema's references: once, not per spec
+        _VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+    validator = _VALIDATOR
     problems: list[_Problem] = []
     for error in validator.iter_errors(document):
         problems.extend(_translate(error))
