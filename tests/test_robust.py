@@ -254,18 +254,18 @@ def random_protected_model(seed: int) -> tuple[om.Model, list[Uncertain]]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_fused_budget_build_matches_the_general_builder_and_the_worst_case(seed: int) -> None:
-    from opt_model.robust.counterpart import _box, _box_fused, _budget, _budget_fused, _Builder
+    from opt_model.robust.counterpart import RowBuilder, box_form, box_rows, budget_form, budget_rows
     from solvers import solve
 
     model, params = random_protected_model(seed)
     unc = row_uncertainty(model, params)
     assert unc.shifted_coefficients().size > 0  # the fused build moves coefficients to their centers too
     form = unc.analysis.form
-    box = _box_fused(unc, "box")
+    box = box_form(unc, "box")
     assert box is not None and box.num_rows == form.num_rows and box.num_cols == form.num_cols
     A, low, up = unc.centered_form_arrays()
-    builder = _Builder(form, A, low.copy(), up.copy(), unc.col_lower, unc.col_upper)
-    _box(builder, unc)
+    builder = RowBuilder(form, A, low.copy(), up.copy(), unc.col_lower, unc.col_upper)
+    box_rows(builder, unc)
     fused_box, general_box = solve(box), solve(builder.finish("general box"))
     assert fused_box.status.value == general_box.status.value
     if fused_box.status.value == "optimal":
@@ -277,11 +277,11 @@ def test_fused_budget_build_matches_the_general_builder_and_the_worst_case(seed:
         assert np.all((A @ x)[rows][le] + guard[le] <= up[rows][le] + 1e-6)
         assert np.all((A @ x)[rows][~le] - guard[~le] >= low[rows][~le] - 1e-6)
     for gamma in (0.5, 1.0, 2.5):
-        fused = _budget_fused(unc, gamma, "fused")
+        fused = budget_form(unc, gamma, "fused")
         assert fused is not None
         A, low, up = unc.centered_form_arrays()
-        builder = _Builder(form, A, low, up, unc.col_lower, unc.col_upper)
-        _budget(builder, unc, gamma)
+        builder = RowBuilder(form, A, low, up, unc.col_lower, unc.col_upper)
+        budget_rows(builder, unc, gamma)
         general = builder.finish("general")
         a, b = solve(fused), solve(general)
         assert a.status.value == b.status.value

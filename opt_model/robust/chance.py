@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.robust.counterpart import _Builder
+from opt_model.robust.counterpart import RowBuilder
 from opt_model.robust.sets import RowUncertainty
 from solvers import StandardForm
 
@@ -108,7 +108,7 @@ def support_rank_bound(uncertainty: RowUncertainty) -> int:
     return int(max(1, min(form.num_cols, used_cols.size, structural)))
 
 
-def _scenario_rows(uncertainty: RowUncertainty, samples: np.ndarray, rows: np.ndarray
+def scenario_rows(uncertainty: RowUncertainty, samples: np.ndarray, rows: np.ndarray
                    ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     """``rows`` of A and their bounds in every scenario, stacked scenario by scenario (N*len(rows) rows).
 
@@ -174,15 +174,15 @@ def scenario_form(uncertainty: RowUncertainty, count: int, seed: int | None) -> 
     form = uncertainty.analysis.form
     samples = uncertainty.sample(count, seed)
     A, row_lower, row_upper = form.A, form.row_lower.copy(), form.row_upper.copy()
-    builder = _Builder(form, sp.csr_matrix(A), row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
+    builder = RowBuilder(form, sp.csr_matrix(A), row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
     coef_rows = np.unique(uncertainty.coef_row)
     rhs_only = np.setdiff1d(uncertainty.rows, coef_rows)
     if rhs_only.size:
-        _, low, up = _scenario_rows(uncertainty, samples, rhs_only)
+        _, low, up = scenario_rows(uncertainty, samples, rhs_only)
         builder.row_upper[rhs_only] = up.reshape(count, -1).min(axis=0)
         builder.row_lower[rhs_only] = low.reshape(count, -1).max(axis=0)
     if coef_rows.size:
-        matrix, low, up = _scenario_rows(uncertainty, samples, coef_rows)
+        matrix, low, up = scenario_rows(uncertainty, samples, coef_rows)
         builder.add_csr_rows("scenario:csr", matrix.indptr.astype(np.int64), matrix.indices, matrix.data, low, up)
         builder.row_lower[coef_rows] = -np.inf
         builder.row_upper[coef_rows] = np.inf
@@ -202,7 +202,7 @@ def saa_form(uncertainty: RowUncertainty, count: int, eps: float, seed: int | No
     form = uncertainty.analysis.form
     rows = uncertainty.rows
     samples = uncertainty.sample(count, seed)
-    matrix, low, up = _scenario_rows(uncertainty, samples, rows)
+    matrix, low, up = scenario_rows(uncertainty, samples, rows)
     sign = np.tile(uncertainty.sign[rows], count)
     bound = np.where(sign > 0, up, low)
     lower_col, upper_col = uncertainty.col_lower, uncertainty.col_upper
@@ -220,7 +220,7 @@ def saa_form(uncertainty: RowUncertainty, count: int, eps: float, seed: int | No
         largest = positive @ np.where(np.isfinite(upper_col), upper_col, 0.0) + \
             negative @ np.where(np.isfinite(lower_col), lower_col, 0.0)
     big_m = np.maximum(largest - sign * bound, 0.0) + 1e-6
-    builder = _Builder(form, sp.csr_matrix(form.A), form.row_lower.copy(), form.row_upper.copy(), lower_col,
+    builder = RowBuilder(form, sp.csr_matrix(form.A), form.row_lower.copy(), form.row_upper.copy(), lower_col,
                        upper_col)
     builder.row_lower[rows] = -np.inf
     builder.row_upper[rows] = np.inf

@@ -76,23 +76,23 @@ def counterpart(uncertainty: RowUncertainty, method: str, level: float | None = 
     form = uncertainty.analysis.form
     protected = uncertainty.rows
     if method == "budget" and level is not None and 0 < level < _max_entries(uncertainty):
-        fused = _budget_fused(uncertainty, float(level), f"{form.name}:{method}")
+        fused = budget_form(uncertainty, float(level), f"{form.name}:{method}")
         if fused is not None:
             return Counterpart(fused, method, float(level), form.num_cols, form.num_rows, protected)
     if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
-        fused = _box_fused(uncertainty, f"{form.name}:{method}")
+        fused = box_form(uncertainty, f"{form.name}:{method}")
         if fused is not None:
             level_value = float(_max_entries(uncertainty)) if method == "budget" else float("nan")
             return Counterpart(fused, method, level_value, form.num_cols, form.num_rows, protected)
     A, row_lower, row_upper = uncertainty.centered_form_arrays()
-    base = _Builder(form, A, row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
+    base = RowBuilder(form, A, row_lower, row_upper, uncertainty.col_lower, uncertainty.col_upper)
     if method == "box" or (method == "budget" and level is not None and level >= _max_entries(uncertainty)):
-        _box(base, uncertainty)
+        box_rows(base, uncertainty)
         level_value = float(_max_entries(uncertainty)) if method == "budget" else float("nan")
     elif method == "budget":
         assert level is not None
         if level > 0:  # columns of mixed sign (free variables): the general builder adds |x| columns
-            _budget(base, uncertainty, float(level))
+            budget_rows(base, uncertainty, float(level))
         level_value = float(level)
     else:
         assert level is not None
@@ -134,7 +134,7 @@ def _max_entries(uncertainty: RowUncertainty) -> int:
     return int(counts.max(initial=0))
 
 
-class _Builder:
+class RowBuilder:
     """Appends columns, rows and cones to a standard form, all as arrays."""
 
     def __init__(self, form: StandardForm, A: sp.csr_matrix, row_lower: np.ndarray, row_upper: np.ndarray,
@@ -269,7 +269,7 @@ def _copy_names(names: NameMap) -> NameMap:
     return NameMap(list(names.blocks), names.size)
 
 
-def _rhs_worst(builder: _Builder, uncertainty: RowUncertainty) -> None:
+def _rhs_worst(builder: RowBuilder, uncertainty: RowUncertainty) -> None:
     """Move each uncertain right-hand side to its worst end (box and budget on one-entry rows)."""
     rows = uncertainty.rhs_row
     if not rows.size:
@@ -279,7 +279,7 @@ def _rhs_worst(builder: _Builder, uncertainty: RowUncertainty) -> None:
     builder.row_lower[rows[~le]] += uncertainty.rhs_half[~le]
 
 
-def _box(builder: _Builder, uncertainty: RowUncertainty) -> None:
+def box_rows(builder: RowBuilder, uncertainty: RowUncertainty) -> None:
     _rhs_worst(builder, uncertainty)
     if uncertainty.coef_row.size:
         target, sign = builder.abs_columns(uncertainty.coef_col)
@@ -287,7 +287,7 @@ def _box(builder: _Builder, uncertainty: RowUncertainty) -> None:
         builder.add_to_rows(rows, target, uncertainty.sign[rows] * sign * uncertainty.coef_half)
 
 
-def _budget(builder: _Builder, uncertainty: RowUncertainty, gamma: float) -> None:
+def budget_rows(builder: RowBuilder, uncertainty: RowUncertainty, gamma: float) -> None:
     rows = uncertainty.rows
     count = rows.size
     z_first = builder.add_cols("robust_z", count)
@@ -314,7 +314,7 @@ def _budget(builder: _Builder, uncertainty: RowUncertainty, gamma: float) -> Non
                          np.concatenate([np.zeros(n_coef), uncertainty.rhs_half]), np.inf)
 
 
-def _budget_fused(uncertainty: RowUncertainty, gamma: float, name: str) -> StandardForm | None:
+def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> StandardForm | None:
     """The budget counterpart assembled in one pass as a CSR matrix, or None when a column takes both signs.
 
     Columns: the model's own (``x``), one ``z_t`` per protected row, one ``p_e`` per
@@ -466,7 +466,7 @@ def _extend(values: np.ndarray, extra: int, fill: float) -> np.ndarray:
     return out
 
 
-def _box_fused(uncertainty: RowUncertainty, name: str) -> StandardForm | None:
+def box_form(uncertainty: RowUncertainty, name: str) -> StandardForm | None:
     """The box counterpart as the model's own sparsity pattern with every uncertain number at its worst.
 
     None when a column takes both signs (the general builder adds ``|x|`` columns)
@@ -521,7 +521,7 @@ def _positions(A: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarr
     return found if keys.size and bool((keys[found] == wanted).all()) else None
 
 
-def _ellipsoid(builder: _Builder, uncertainty: RowUncertainty, omega: float) -> None:
+def _ellipsoid(builder: RowBuilder, uncertainty: RowUncertainty, omega: float) -> None:
     """One cone per row: ``||(h_j x_j, h_b)|| <= sign * (b - a x) / Omega``."""
     rows = uncertainty.rows
     count = rows.size

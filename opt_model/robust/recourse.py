@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.robust.chance import _scenario_rows
+from opt_model.robust.chance import scenario_rows
 from opt_model.robust.plans import RobustPlan
 from opt_model.robust.protect import UncertaintyInput, row_uncertainty
 from opt_model.robust.sets import RowUncertainty
@@ -67,7 +67,7 @@ def extensive_form(unc: RowUncertainty, first: np.ndarray, count: int, seed: int
     repeated = np.union1d(np.flatnonzero(touches_second), unc.rows).astype(np.int64)
     once = np.setdiff1d(np.arange(form.num_rows), repeated)
     # rows copied per scenario, with the scenario's numbers; columns remapped to (first | second of scenario k)
-    matrix, low, up = _scenario_rows(unc, samples, repeated)
+    matrix, low, up = scenario_rows(unc, samples, repeated)
     coo = matrix.tocoo()
     scenario = coo.row // max(repeated.size, 1)
     cols = np.where(is_first[coo.col], position[coo.col], n_first + scenario * n_second + position[coo.col])
