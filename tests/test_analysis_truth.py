@@ -134,7 +134,7 @@ def check_balance_prices(report, source: str, sink: str, eps: float = 1e-3) -> N
 def energy_model(energy: float = 3.95) -> om.Model:
     """The energy rate (5 USD/kWh) holds for 0.05 kWh only; beyond it a cheaper job takes over (2 USD/kWh)."""
     m = om.Model("energy")
-    m.metadata["objective_unit"] = "USD"
+    m.objective_unit = "USD"
     x = m.add_variable("fast", ub=4)
     y = m.add_variable("slow", ub=10)
     m.add_resource("energy", unit="kWh", capacity=energy).add_usage(x + y)
@@ -146,7 +146,7 @@ def max_flow() -> om.Model:
     """s -> a -> t and s -> b -> t with lane capacities; maximise the flow into t (balance rows at a, b)."""
     net = Network.from_edges(["s", "s", "a", "b", "a", "t"], ["a", "b", "t", "t", "b", "s"])
     m = om.Model("maxflow")
-    m.metadata["objective_unit"] = "Gbit/s"
+    m.objective_unit = "Gbit/s"
     capacity = om.data(dict(zip(net.edges.labels, [10.0, 4.0, 3.0, 8.0, 5.0, math.inf], strict=True)),
                        dims=net.edges)
     flow = m.add_variables("lane", dims=net.edges, ub=capacity)
@@ -158,7 +158,7 @@ def max_flow() -> om.Model:
 def knapsack() -> om.Model:
     """A knapsack at 109.969 of 110 kg: the weight limit is near-binding, and one more kg changes the optimum."""
     m = om.Model("knapsack")
-    m.metadata["objective_unit"] = "USD"
+    m.objective_unit = "USD"
     items = om.Dim("item", ["a", "b", "c", "d", "e"])
     take = m.add_variables("take", dims=items, binary=True)
     weight = om.data({"a": 40.0, "b": 30.969, "c": 39.0, "d": 71.5, "e": 22.0}, dims=items)
@@ -170,7 +170,7 @@ def knapsack() -> om.Model:
 
 def small_qp() -> om.Model:
     m = om.Model("qp")
-    m.metadata["objective_unit"] = "USD"
+    m.objective_unit = "USD"
     x = m.add_variable("x")
     y = m.add_variable("y", ub=1.2)
     m.add_resource("cap", unit="h", capacity=4.0).add_usage(x + y)
@@ -404,7 +404,7 @@ def test_stage_labels_match_the_stage_solved(stage: int | str | None) -> None:
     from opt_model.multiobjective import solve_lexicographic
     from opt_model.sensitivity import Uncertain, capacity, relative, robustness
     model = load_spec(PROBLEMS / "cost_then_energy.yaml")
-    levels = model.metadata["lexicographic"]
+    levels = model.objectives[:]
     number = 2 if stage in (None, "energy") else 1
     truth = solve_lexicographic(model, levels[:number])
     report = sensitivity_report(model, stage=stage)

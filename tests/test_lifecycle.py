@@ -143,7 +143,7 @@ def test_repair_applies_the_smallest_relaxation_to_a_copy() -> None:
 
 def test_pareto_front_matches_the_lexicographic_ends() -> None:
     model = om.load_spec(REPO / "problems" / "cost_then_energy.yaml")
-    levels = model.metadata["lexicographic"]
+    levels = model.objectives[:]
     front = pareto_front(model, points=5, chosen=model.solve())
     strict = om.solve_lexicographic(model, [Objective(o.expr, o.sense, name=o.name) for o in levels])
     reverse = om.solve_lexicographic(model, [Objective(o.expr, o.sense, name=o.name) for o in levels[::-1]])

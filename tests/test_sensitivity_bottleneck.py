@@ -13,7 +13,7 @@ from opt_model.sensitivity import bottleneck_report, diagnose_infeasibility, sen
 def hosting(memory: dict[str, float], demand: float = 10.0, time_budget: float | None = None) -> om.Model:
     """Place ``demand`` units of work on hosts (1 GiB each; cost 5 on h1, 1.8 on h2) or batch (0.5 h each)."""
     m = om.Model("hosting")
-    m.metadata["objective_unit"] = "USD"
+    m.objective_unit = "USD"
     host = om.Dim("host", ["h1", "h2"])
     x = m.add_variables("x", dims=host)
     mem = m.add_resource("memory", unit="GiB", capacity=om.data(memory, dims=host),

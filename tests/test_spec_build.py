@@ -133,7 +133,7 @@ objective:
     assert result.objective == pytest.approx(40 * 9.5 - 10 * 2)
     table = result.resource_table()
     assert table["unit"].tolist() == ["GiB", "GiB"] and table["capacity"].tolist() == [15, 25]
-    assert model.metadata["objective_unit"] == "USD"
+    assert model.objective_unit == "USD"
 
 
 def test_expressions_resources_and_data_may_refer_to_each_other_in_any_order() -> None:
