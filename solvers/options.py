@@ -81,6 +81,27 @@ RANGES: dict[str, Callable[[Any], str | None]] = {
 when the value is out of range, else None."""
 
 
+def _check_extra(options: Mapping[Any, Any], where: str) -> None:
+    """Solver-specific options: names to numbers, strings or flags; a nested mapping (CVXPY's
+    ``scip_params={"limits/nodes": 10}``) is checked the same way."""
+    for key, value in options.items():
+        if not isinstance(key, str) or not key:
+            raise ModelError(f"solver option name {key!r} in {where} is not a name")
+        if isinstance(value, Mapping) and where == "extra":
+            _check_extra(value, f"extra.{key}")
+            continue
+        if _is_whole(value) and abs(int(value)) > MAX_SEED:
+            raise _out_of_range(f"{where}.{key}", value, f"a whole number within +-{MAX_SEED} (a 32-bit integer), "
+                                "or a float like 1e12")
+        if not (isinstance(value, (str, bool)) or (_is_number(value) and not math.isnan(float(value)))):
+            raise _out_of_range(f"{where}.{key}", value, "one number, string or true/false "
+                                "(or, for a solver that takes them, a mapping of such options)")
+        check = RANGES.get(key)
+        allowed = check(value) if check is not None and not isinstance(value, str) else None
+        if allowed is not None:
+            raise _out_of_range(key, value, allowed)
+
+
 def _out_of_range(name: str, value: Any, allowed: str) -> ModelError:
     return ModelError(f"solver option {name}={value!r} is out of range: give {allowed}")
 
@@ -130,18 +151,7 @@ class SolveOptions:
             return
         if not isinstance(self.extra, Mapping):
             raise ModelError(f"solver option extra={self.extra!r} must be a mapping of option names to values")
-        for key, value in self.extra.items():
-            if not isinstance(key, str) or not key:
-                raise ModelError(f"solver option name {key!r} in extra is not a name")
-            if _is_whole(value) and abs(int(value)) > MAX_SEED:
-                raise _out_of_range(f"extra.{key}", value, f"a whole number within +-{MAX_SEED} (a 32-bit integer), "
-                                    "or a float like 1e12")
-            if not (isinstance(value, (str, bool)) or (_is_number(value) and not math.isnan(float(value)))):
-                raise _out_of_range(f"extra.{key}", value, "one number, string or true/false")
-            check = RANGES.get(key)
-            allowed = check(value) if check is not None and not isinstance(value, str) else None
-            if allowed is not None:
-                raise _out_of_range(key, value, allowed)
+        _check_extra(self.extra, "extra")
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> SolveOptions:

@@ -243,7 +243,7 @@ def test_an_option_the_solver_lacks_is_ignored_with_a_warning() -> None:
 @pytest.mark.parametrize("options", [{"time_limit": -1.0}, {"mip_gap": -0.5}])
 def test_bad_generic_option_values(options: dict[str, float]) -> None:
     _require("CLARABEL")
-    with pytest.raises(SolverError, match="must be"):
+    with pytest.raises(ModelError, match="is out of range"):
         solve(_lp(), solver="cvxpy:CLARABEL", options=options)
 
 
@@ -346,3 +346,12 @@ def test_only_this_module_imports_cvxpy() -> None:
     importers = sorted(path.name for path in package.glob("*.py")
                        if "import cvxpy" in path.read_text() or "from cvxpy" in path.read_text())
     assert importers == ["cvxpy_backend.py"]
+
+
+def test_nested_solver_options_are_checked_like_flat_ones() -> None:
+    from solvers.options import SolveOptions
+    assert SolveOptions(extra={"scip_params": {"limits/nodes": 10}}).extra == {"scip_params": {"limits/nodes": 10}}
+    with pytest.raises(ModelError, match=r"extra\.scip_params\.limits/nodes=nan"):
+        SolveOptions(extra={"scip_params": {"limits/nodes": float("nan")}})
+    with pytest.raises(ModelError, match=r"extra\.a\.b=\{"):
+        SolveOptions(extra={"a": {"b": {"c": 1}}})
