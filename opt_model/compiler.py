@@ -29,6 +29,7 @@ from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
 from opt_model.variables import VarKind
 from solvers import ConeBlock, Integrality, NameBlock, NameMap, Sense, StandardForm
+from solvers.files import MAX_COEFFICIENT
 from solvers.names import CONSTRAINT, RESOURCE, VARIABLE
 
 __all__ = ["CompiledModel", "RowBlock", "compile_model", "objective_coefficients"]
@@ -46,15 +47,33 @@ def _block_arrays(definition: ConstraintDef, name: str) -> tuple[np.ndarray, np.
     return _expression_arrays(definition.expr, f"constraint {name}")
 
 
+def check_coefficients(coeffs: np.ndarray, what: str) -> None:
+    """Refuse a coefficient that is not finite or of :data:`~solvers.files.MAX_COEFFICIENT` or more in magnitude.
+
+    HiGHS refuses matrix entries from 1e15 and reads a cost from 1e20 as infinite, so such a model
+    would fail in the solver without a name, or come back "optimal" with an infinite objective.
+
+    >>> check_coefficients(np.array([[1.0, 1e25]]), "constraint cap")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    solvers.errors.ModelError: constraint cap: coefficient 1e+25 (entry 0, term 1) must be finite and smaller ...
+    """
+    if not coeffs.size or (coeffs.min() > -MAX_COEFFICIENT and coeffs.max() < MAX_COEFFICIENT):
+        return
+    bad = ~(np.abs(coeffs) < MAX_COEFFICIENT)
+    entry, *term = np.unravel_index(int(np.flatnonzero(bad.ravel())[0]), coeffs.shape)
+    where = f"entry {entry}, term {term[0]}" if term else f"term {entry}"
+    raise ModelError(f"{what}: coefficient {coeffs[bad].ravel()[0]:g} ({where}) must be finite and smaller than "
+                     f"{MAX_COEFFICIENT:g} in magnitude: rescale the data (use a larger unit)")
+
+
 def _expression_arrays(expr: LinearExpression, what: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """indptr (from 0), indices and data of the rows of a linear expression (one row per entry)."""
     rows = expr.const.size
     nterm = expr.nterm
     vars2d = expr.vars.reshape(rows, nterm)
     coeffs2d = expr.coeffs.reshape(rows, nterm)
-    if not np.isfinite(coeffs2d).all():
-        k = int(np.flatnonzero(~np.isfinite(coeffs2d).ravel())[0])
-        raise ModelError(f"{what}: coefficient {coeffs2d.ravel()[k]} is not finite")
+    check_coefficients(coeffs2d, what)
     present = vars2d >= 0
     if expr.unique and present.all():
         indptr = np.arange(0, rows * nterm + 1, nterm, dtype=np.int64) if nterm else np.zeros(rows + 1, np.int64)
@@ -229,7 +248,7 @@ def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_star
     num_rows = row_starts[-1] + definitions[-1].lower.size if definitions else 0
     indices = _joined(index_parts, np.int32)
     values = _joined(value_parts, np.float64)
-    if not np.isfinite(np.add.reduce(values)) and not np.isfinite(values).all():
+    if values.size and not (values.min() > -MAX_COEFFICIENT and values.max() < MAX_COEFFICIENT):
         return None  # the row-wise path names the offending coefficient
     return _csc(values, indices, indptr, (num_rows, n))
 
@@ -435,8 +454,7 @@ def _rowwise(blocks: list[tuple[ConstraintBlock, bool]], num_rows: int, n: int) 
 
 
 def _objective_vector(linear: LinearExpression, n: int) -> tuple[np.ndarray, float]:
-    if not np.isfinite(linear.coeffs).all():
-        raise ModelError("the objective has a coefficient that is not finite")
+    check_coefficients(linear.coeffs.ravel(), "the objective")
     return objective_coefficients(linear, n)
 
 
