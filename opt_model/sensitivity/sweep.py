@@ -138,13 +138,18 @@ def parametric_sweep(source: AnalysisSource, target: Target, start: float, stop:
         if points and single:
             for value in np.linspace(start, stop, points):
                 walker.record(float(value), "grid")
-    table = pd.DataFrame.from_records(walker.records, columns=COLUMNS + [o.label for o in resolved])
-    # one row per value: a named point (start, end, breakpoint, limit) replaces the grid point it coincides with
-    table = table.assign(_grid=(table["kind"] == "grid").astype(int)) \
-        .sort_values(["value", "_grid", "kind"], kind="stable").drop_duplicates(["value"]).drop(columns="_grid")
-    return SweepResult(target.describe(), float(start), float(stop), table.reset_index(drop=True),
+    table = _points_table(walker.records, [o.label for o in resolved])
+    return SweepResult(target.describe(), float(start), float(stop), table,
                        sorted(set(walker.breakpoints)), method, walker.solves, [o.label for o in resolved],
                        walker.notes)
+
+
+def _points_table(records: list[list[Any]], output_labels: list[str]) -> pd.DataFrame:
+    """One row per value: a named point (start, end, breakpoint, limit) replaces the grid point it coincides with."""
+    table = pd.DataFrame.from_records(records, columns=COLUMNS + output_labels)
+    table = table.assign(_grid=(table["kind"] == "grid").astype(int)) \
+        .sort_values(["value", "_grid", "kind"], kind="stable").drop_duplicates(["value"]).drop(columns="_grid")
+    return table.reset_index(drop=True)
 
 
 class _Walker:
@@ -328,11 +333,9 @@ def _active_set_sweep(analysis: AnalysisModel, target: Target, plan: ScenarioPla
         notes.append("between breakpoints the MILP is the LP of its fixed integers; at a breakpoint the objective "
                      "may jump")
     notes.extend(walker.notes)
-    table = pd.DataFrame.from_records(walker.records, columns=COLUMNS + [o.label for o in outputs])
-    table = table.assign(_grid=(table["kind"] == "grid").astype(int)) \
-        .sort_values(["value", "_grid", "kind"], kind="stable").drop_duplicates(["value"]).drop(columns="_grid")
+    table = _points_table(walker.records, [o.label for o in outputs])
     method = f"grid + bisection ({'integer decisions' if form.is_mip else 'active set'})"
-    return SweepResult(target.describe(), start, stop, table.reset_index(drop=True), sorted(set(walker.breakpoints)),
+    return SweepResult(target.describe(), start, stop, table, sorted(set(walker.breakpoints)),
                        method, walker.solves, [o.label for o in outputs], notes)
 
 

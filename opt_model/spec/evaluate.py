@@ -48,6 +48,7 @@ from opt_model.spec.units import (
     parse_unit,
     unit_text,
 )
+from solvers.files import MAX_COEFFICIENT  # one limit for specs, model files and the Python API
 
 
 class EvalError(Exception):
@@ -664,8 +665,6 @@ MAX_UNIT_POWER = 16
 """Largest exponent (in size) of a quantity with a unit."""
 MAX_ENTRIES = 50_000_000
 """Most entries of one value over several dims (a broadcast product of dims)."""
-MAX_COEFFICIENT = 1e15
-"""Smallest magnitude refused as a variable's coefficient (HiGHS's ``large_matrix_value``)."""
 
 
 def _is_convex(obj: Any) -> bool:
