@@ -14,15 +14,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
 from opt_model.sensitivity.plan import COEFFICIENT, COST, LOWER, RHS, UPPER, FactorRuns, ScenarioPlan
-from opt_model.sensitivity.problem import EQ, GE, LE, RANGE, AnalysisModel
-from opt_model.sensitivity.targets import resolve
+from opt_model.sensitivity.problem import AnalysisModel
+from opt_model.sensitivity.targets import ResolvedEntries, resolve_entries
 from opt_model.sensitivity.uncertainty import Uncertain, as_parameters
 
 DEFAULT_COVERAGE = 0.998
@@ -48,26 +49,19 @@ class RowUncertainty:
     """
 
     analysis: AnalysisModel
-    plan: ScenarioPlan
+    entries: ResolvedEntries
+    """The parameters resolved to the numbers they set (:attr:`plan` is made from it when first asked for)."""
     sign: np.ndarray
-    coef_row: np.ndarray
-    coef_col: np.ndarray
-    coef_nominal: np.ndarray
-    coef_center: np.ndarray
-    coef_half: np.ndarray
-    rhs_row: np.ndarray
-    rhs_nominal: np.ndarray
-    rhs_center: np.ndarray
-    rhs_half: np.ndarray
+    coef: _Intervals
+    """The uncertain coefficients (``coef_row``, ``coef_half``, ... read from it)."""
+    rhs: _Intervals
+    """The uncertain right-hand sides."""
     col_lower: np.ndarray
-    """Worst-case (largest) lower bound of each column under the declared uncertainty."""
+    """Worst-case (largest) lower bound of each column under the declared uncertainty (read-only)."""
     col_upper: np.ndarray
-    """Worst-case (smallest) upper bound of each column."""
+    """Worst-case (smallest) upper bound of each column (read-only)."""
     coverage: float = DEFAULT_COVERAGE
     notes: list[str] = field(default_factory=list)
-    coef_entries: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    """Positions of the coefficient entries in the plan's entry arrays (for sampled values)."""
-    rhs_entries: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     matrix: sp.csr_matrix | None = field(default=None, repr=False)
     """The nominal constraint matrix in CSR form."""
     coef_moved: np.ndarray | None = field(default=None, repr=False)
@@ -83,16 +77,16 @@ class RowUncertainty:
         params = as_parameters(parameters)
         form = analysis.form
         matrix = form.A.tocsr() if form.A.format != "csr" else form.A
-        plan, factor_offsets, offsets = resolve(analysis, params, matrix)
-        kinds = analysis.row_kinds()
-        two_sided = (kinds == EQ) | (kinds == RANGE)
-        sign = np.where(kinds == GE, -1.0, 1.0)
-        sign[(kinds != LE) & (kinds != GE)] = 0.0
-        col_lower = form.col_lower.copy()
-        col_upper = form.col_upper.copy()
-        factors_of = np.diff(factor_offsets)
+        resolved = resolve_entries(analysis, params, matrix)
+        offsets = resolved.offsets
+        low_finite, up_finite = np.isfinite(form.row_lower), np.isfinite(form.row_upper)
+        two_sided = low_finite & up_finite  # equality and range rows
+        sign = np.zeros(form.num_rows)
+        sign[up_finite & ~low_finite] = 1.0  # <=
+        sign[low_finite & ~up_finite] = -1.0  # >=
+        col_lower, col_upper = _read_only(form.col_lower), _read_only(form.col_upper)
         tail = (1.0 - coverage) / 2.0
-        parts: dict[int, list[tuple[slice, float, float]]] = {COEFFICIENT: [], RHS: []}
+        parts: dict[int, list[_Part]] = {COEFFICIENT: [], RHS: []}
         bounds = {LOWER: 0, UPPER: 0}
         notes: list[str] = []
         shared = False
@@ -100,7 +94,7 @@ class RowUncertainty:
             part = slice(int(offsets[number]), int(offsets[number + 1]))
             if part.start == part.stop:
                 continue
-            code = int(plan.entry_kind[part.start])
+            code = int(resolved.kinds[number])
             distribution = parameter.distribution
             ends = np.asarray(distribution.ppf(np.array([0.0, 1.0])), dtype=float)
             if not np.isfinite(ends).all():
@@ -108,7 +102,7 @@ class RowUncertainty:
                 ends = np.where(np.isfinite(ends), ends, inner)
             low, high = float(min(ends)), float(max(ends))
             if code in (COEFFICIENT, RHS):
-                rows = plan.entry_row[part]
+                rows = resolved.row[part]
                 low_row, high_row = int(rows[0]), int(rows[-1])
                 if low_row <= high_row and not two_sided[low_row:high_row + 1].any():
                     bad = rows[:0]  # rows in order (a block): no two-sided row in their range
@@ -116,32 +110,88 @@ class RowUncertainty:
                     bad = rows[two_sided[rows]]
                 if bad.size:
                     row = int(bad[0])
-                    raise ModelError(f"{analysis.row_name(row)} is a {'n equality' if kinds[row] == EQ else ' range'} "
+                    equality = form.row_lower[row] == form.row_upper[row]
+                    raise ModelError(f"{analysis.row_name(row)} is a {'n equality' if equality else ' range'} "
                                      "row with uncertain numbers: robust and chance constraints protect one-sided "
                                      "rows (<= or >=); write it as two inequalities, or drop its uncertainty")
-                parts[code].append((part, low, high))
-                if factors_of[number] < part.stop - part.start:  # some entries of the parameter share a factor
-                    shared = shared or _shared_factors(plan.entry_row[part], plan.entry_factor[part])
+                parts[code].append(_Part(part.start, part.stop, bool(distribution.relative), low, high))
+                if int(resolved.factor_offsets[number + 1] - resolved.factor_offsets[number]) < part.stop - part.start:
+                    shared = shared or _shared_factors(rows, resolved.local_factors(number))
             elif code in (LOWER, UPPER):
-                cols = plan.entry_col[part]
-                worst = _scaled(plan.entry_nominal[part], distribution.relative, high if code == LOWER else low)
-                (np.maximum if code == LOWER else np.minimum).at(col_lower if code == LOWER else col_upper, cols,
-                                                                  worst)
+                cols = resolved.col[part]
+                worst = _scaled(resolved.nominal[part], distribution.relative, high if code == LOWER else low)
+                if code == LOWER:
+                    col_lower = col_lower if col_lower.flags.writeable else col_lower.copy()
+                    np.maximum.at(col_lower, cols, worst)
+                else:
+                    col_upper = col_upper if col_upper.flags.writeable else col_upper.copy()
+                    np.minimum.at(col_upper, cols, worst)
                 bounds[code] += cols.size
         for code, count in bounds.items():
             if count:
                 notes.append(f"{count} uncertain {'lower' if code == LOWER else 'upper'} bounds are held at "
                              "their worst case in every method")
-        if (plan.entry_kind == COST).any():
+        if any(code == COST and resolved.size(number) for number, code in enumerate(resolved.kinds.tolist())):
             notes.append("uncertain costs do not affect feasibility; the plans are priced at the nominal costs")
         if shared:
             notes.append("some uncertain numbers of one row share one random factor (per_entry: false): the box "
                          "counterpart covers them; the budget and ellipsoid guarantees assume independent entries")
-        coef = _Intervals.of(plan, parts[COEFFICIENT], params, offsets)
-        rhs = _Intervals.of(plan, parts[RHS], params, offsets)
-        return cls(analysis, plan, sign, coef.row, coef.col, coef.nominal, coef.center, coef.half, rhs.row,
-                   rhs.nominal, rhs.center, rhs.half, col_lower, col_upper, coverage, notes, coef.entries,
-                   rhs.entries, matrix, coef.moved)
+        coef = _Intervals.of(resolved, parts[COEFFICIENT])
+        rhs = _Intervals.of(resolved, parts[RHS])
+        return cls(analysis, resolved, sign, coef, rhs, _read_only(col_lower), _read_only(col_upper), coverage,
+                   notes, matrix, coef.moved)
+
+    @cached_property
+    def plan(self) -> ScenarioPlan:
+        """The sensitivity module's plan of the parameters (factors, the factor of each entry), made once."""
+        return self.entries.plan()
+
+    @property
+    def coef_row(self) -> np.ndarray:
+        return self.coef.row
+
+    @property
+    def coef_col(self) -> np.ndarray:
+        return self.coef.col
+
+    @property
+    def coef_nominal(self) -> np.ndarray:
+        return self.coef.nominal
+
+    @property
+    def coef_half(self) -> np.ndarray:
+        """Half-width of each uncertain coefficient's interval."""
+        return self.coef.half
+
+    @property
+    def coef_center(self) -> np.ndarray:
+        """Center of each uncertain coefficient's interval (computed when first asked for)."""
+        return self.coef.center
+
+    @property
+    def coef_entries(self) -> np.ndarray:
+        """Positions of the coefficient entries in the plan's entry arrays (for sampled values)."""
+        return self.coef.entries
+
+    @property
+    def rhs_row(self) -> np.ndarray:
+        return self.rhs.row
+
+    @property
+    def rhs_nominal(self) -> np.ndarray:
+        return self.rhs.nominal
+
+    @property
+    def rhs_center(self) -> np.ndarray:
+        return self.rhs.center
+
+    @property
+    def rhs_half(self) -> np.ndarray:
+        return self.rhs.half
+
+    @property
+    def rhs_entries(self) -> np.ndarray:
+        return self.rhs.entries
 
     @property
     def rows(self) -> np.ndarray:
@@ -216,63 +266,99 @@ class RowUncertainty:
         return self.plan.entry_values(values)
 
 
-def _parameter_at(offsets: np.ndarray, entry: int) -> int:
-    return int(np.searchsorted(offsets, entry, side="right")) - 1
-
-
 def _scaled(nominal: np.ndarray, relative: bool, value: float) -> np.ndarray:
     return value * nominal if relative else np.full(nominal.size, value)
 
 
-@dataclass
-class _Intervals:
-    """Entries of one kind (coefficients or right-hand sides) with their interval centers and half-widths."""
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view (the model's own bounds are shared, never copied, when no parameter moves them)."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
 
-    row: np.ndarray
-    col: np.ndarray
-    nominal: np.ndarray
-    center: np.ndarray
-    half: np.ndarray
-    entries: np.ndarray
-    moved: np.ndarray
+
+class _Part(NamedTuple):
+    """One parameter's entries ``start:stop`` (in the plan's entry arrays) and its interval ends."""
+
+    start: int
+    stop: int
+    relative: bool
+    low: float
+    high: float
+
+    @property
+    def symmetric(self) -> bool:
+        """A relative interval around the model's number (its center moves nothing)."""
+        return self.relative and abs(0.5 * (self.low + self.high) - 1.0) <= 1e-12
+
+
+class _Intervals:
+    """Entries of one kind (coefficients or right-hand sides) with their interval centers and half-widths.
+
+    ``row``, ``col`` and ``nominal`` are views of the resolved entries when the
+    parameters' entries follow each other; ``center`` and ``entries`` are made when
+    first asked for (the budget counterpart needs neither).
+    """
+
+    def __init__(self, row: np.ndarray, col: np.ndarray, nominal: np.ndarray, half: np.ndarray, parts: list[_Part],
+                 moved: np.ndarray, entries: np.ndarray | None = None) -> None:
+        self.row, self.col, self.nominal, self.half = row, col, nominal, half
+        self.parts = parts
+        self.moved = moved
+        self._entries = entries
+        self._center: np.ndarray | None = None
 
     @classmethod
-    def of(cls, plan: ScenarioPlan, parts: list[tuple[slice, float, float]], parameters: Sequence[Uncertain],
-           offsets: np.ndarray) -> _Intervals:
-        """Consecutive slices are read as one view of the plan's arrays; the intervals are filled per slice."""
+    def of(cls, resolved: ResolvedEntries, parts: list[_Part]) -> _Intervals:
+        """Consecutive parts are read as one view of the resolved arrays; the half-widths are filled per part."""
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, np.zeros(0), np.zeros(0), np.zeros(0), empty, empty)
-        contiguous = all(a.stop == b.start for (a, _, _), (b, _, _) in zip(parts, parts[1:], strict=False))
-        if contiguous:
-            whole = slice(parts[0][0].start, parts[-1][0].stop)
-            row, col, nominal = plan.entry_row[whole], plan.entry_col[whole], plan.entry_nominal[whole]
-            entries = np.arange(whole.start, whole.stop, dtype=np.int64)
+            return cls(empty, empty, np.zeros(0), np.zeros(0), [], empty, empty)
+        entries: np.ndarray | None = None
+        if all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False)):
+            whole = slice(parts[0].start, parts[-1].stop)
+            row, col, nominal = resolved.row[whole], resolved.col[whole], resolved.nominal[whole]
         else:
-            entries = np.concatenate([np.arange(part.start, part.stop, dtype=np.int64) for part, _, _ in parts])
-            row, col, nominal = plan.entry_row[entries], plan.entry_col[entries], plan.entry_nominal[entries]
-        center = np.empty(entries.size)
-        half = np.empty(entries.size)
+            entries = np.concatenate([np.arange(part.start, part.stop, dtype=np.int64) for part in parts])
+            row, col, nominal = resolved.row[entries], resolved.col[entries], resolved.nominal[entries]
+        half = np.empty(row.size)
         at = 0
         moved = []
-        for part, low, high in parts:
-            size = part.stop - part.start
-            out = slice(at, at + size)
-            values = nominal[out]
-            if parameters[_parameter_at(offsets, part.start)].distribution.relative:
-                np.multiply(values, 0.5 * (low + high), out=center[out])
-                np.multiply(np.abs(values), 0.5 * (high - low), out=half[out])
-                symmetric = abs(0.5 * (low + high) - 1.0) <= 1e-12
+        for part in parts:
+            out = slice(at, at + part.stop - part.start)
+            if part.relative:
+                np.multiply(np.abs(nominal[out]), 0.5 * (part.high - part.low), out=half[out])
             else:
-                center[out] = 0.5 * (low + high)
-                half[out] = 0.5 * (high - low)
-                symmetric = False
-            if not symmetric:  # a relative interval around the model's number moves nothing
-                shift = np.abs(center[out] - values) > 1e-12 * (1.0 + np.abs(values))
+                half[out] = 0.5 * (part.high - part.low)
+            if not part.symmetric:
+                values = nominal[out]
+                shift = np.abs(_center(part, values) - values) > 1e-12 * (1.0 + np.abs(values))
                 moved.append(at + np.flatnonzero(shift))
-            at += size
+            at = out.stop
         moved_at = np.concatenate(moved) if moved else np.zeros(0, dtype=np.int64)
-        return cls(row, col, nominal, center, half, entries, moved_at)
+        return cls(row, col, nominal, half, parts, moved_at, entries)
+
+    @property
+    def center(self) -> np.ndarray:
+        if self._center is None:
+            center = np.empty(self.row.size)
+            at = 0
+            for part in self.parts:
+                out = slice(at, at + part.stop - part.start)
+                center[out] = _center(part, self.nominal[out])
+                at = out.stop
+            self._center = center
+        return self._center
+
+    @property
+    def entries(self) -> np.ndarray:
+        if self._entries is None:
+            self._entries = np.arange(self.parts[0].start, self.parts[-1].stop, dtype=np.int64)
+        return self._entries
+
+
+def _center(part: _Part, nominal: np.ndarray) -> np.ndarray | float:
+    return nominal * (0.5 * (part.low + part.high)) if part.relative else 0.5 * (part.low + part.high)
 
 
 def _shared_factors(rows: np.ndarray, factors: np.ndarray) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.sensitivity.problem import FREE, AnalysisModel
+from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.uncertainty import Distribution, Uncertain
 from solvers import Session, StandardForm
 
@@ -186,45 +186,14 @@ def build_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Scen
     >>> plan.num_factors, plan.entry_nominal.tolist()
     (2, [4.0, 8.0])
     """
-    form = analysis.form
-    kinds = analysis.row_kinds()
     factors: list[Factor] = []
     parts: dict[str, list[np.ndarray]] = {key: [] for key in ("factor", "kind", "row", "col", "nominal", "relative")}
     for number, parameter in enumerate(parameters):
-        target = parameter.target
-        code = _CODES[target.kind]
-        if code in (COST, LOWER, UPPER):
-            cols = analysis.col_indices(target.name, target.label_map)
-            rows = np.full(cols.size, -1, dtype=np.int64)
-            source = {COST: form.c, LOWER: form.col_lower, UPPER: form.col_upper}[code]
-            nominal = source[cols].astype(float)
-        elif code == RHS:
-            rows = analysis.row_indices(target.name, target.label_map)
-            cols = np.full(rows.size, -1, dtype=np.int64)
-            free = rows[kinds[rows] == FREE]
-            if free.size:
-                raise ModelError(f"{analysis.row_name(int(free[0]))} has no finite bound, so no right-hand side "
-                                 "to perturb")
-            nominal = np.where(np.isfinite(form.row_upper[rows]), form.row_upper[rows], form.row_lower[rows])
-        else:
-            rows = analysis.row_indices(target.name, target.label_map)
-            cols = analysis.col_indices(target.variable)
-            if rows.size != 1 or cols.size != 1:
-                raise ModelError(f"{target.describe()}: name exactly one constraint row and one variable column")
-            nominal = np.array([_coefficient(form.A, int(rows[0]), int(cols[0]))])
-        if parameter.distribution.relative and np.any(nominal == 0):
-            where = analysis.row_name(int(rows[0])) if rows[0] >= 0 else analysis.col_name(int(cols[0]))
-            raise ModelError(f"{parameter.label}: a relative perturbation of {where}, whose nominal value is 0, "
-                             "changes nothing; use an absolute distribution")
+        code, rows, cols, nominal = parameter_entries(analysis, parameter)
         count = rows.size
-        if parameter.per_entry and count > 1:
-            first = len(factors)
-            names = _entry_names(analysis, rows, cols)
-            factors.extend(Factor(f"{target.kind}:{name}", parameter.distribution, number) for name in names)
-            factor_of = np.arange(first, first + count)
-        else:
-            factors.append(Factor(parameter.label, parameter.distribution, number))
-            factor_of = np.full(count, len(factors) - 1)
+        first = len(factors)
+        factors.extend(parameter_factors(analysis, number, parameter, rows, cols))
+        factor_of = np.arange(first, first + count) if len(factors) - first > 1 else np.full(count, first)
         parts["factor"].append(factor_of)
         parts["kind"].append(np.full(count, code))
         parts["row"].append(rows.astype(np.int64))
@@ -236,6 +205,56 @@ def build_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> Scen
     joined = {key: np.concatenate(values) for key, values in parts.items()}
     return ScenarioPlan(factors, joined["factor"], joined["kind"], joined["row"], joined["col"], joined["nominal"],
                         joined["relative"].astype(bool), [p.label for p in parameters])
+
+
+def parameter_entries(analysis: AnalysisModel, parameter: Uncertain
+                      ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The kind code, rows, columns (-1 where not applicable) and nominal values of the numbers one parameter sets.
+
+    Unknown names, right-hand sides of free rows and relative perturbations of a 0 raise a
+    :class:`~opt_model.errors.ModelError`.  A coefficient target names exactly one entry here
+    (whole blocks are :func:`~opt_model.sensitivity.targets.resolve_plan`'s).
+    """
+    form = analysis.form
+    target = parameter.target
+    code = _CODES[target.kind]
+    if code in (COST, LOWER, UPPER):
+        cols = analysis.col_indices(target.name, target.label_map)
+        rows = np.full(cols.size, -1, dtype=np.int64)
+        source = {COST: form.c, LOWER: form.col_lower, UPPER: form.col_upper}[code]
+        nominal = source[cols].astype(float)
+    elif code == RHS:
+        rows = analysis.row_indices(target.name, target.label_map)
+        cols = np.full(rows.size, -1, dtype=np.int64)
+        lower, upper = form.row_lower[rows], form.row_upper[rows]
+        finite_upper = np.isfinite(upper)
+        free = rows[~finite_upper & ~np.isfinite(lower)]
+        if free.size:
+            raise ModelError(f"{analysis.row_name(int(free[0]))} has no finite bound, so no right-hand side "
+                             "to perturb")
+        nominal = np.where(finite_upper, upper, lower)
+    else:
+        rows = analysis.row_indices(target.name, target.label_map)
+        cols = analysis.col_indices(target.variable)
+        if rows.size != 1 or cols.size != 1:
+            raise ModelError(f"{target.describe()}: name exactly one constraint row and one variable column")
+        nominal = np.array([_coefficient(form.A, int(rows[0]), int(cols[0]))])
+    if parameter.distribution.relative and np.any(nominal == 0):
+        where = analysis.row_name(int(rows[0])) if rows[0] >= 0 else analysis.col_name(int(cols[0]))
+        raise ModelError(f"{parameter.label}: a relative perturbation of {where}, whose nominal value is 0, "
+                         "changes nothing; use an absolute distribution")
+    return code, rows, cols, nominal
+
+
+def parameter_factors(analysis: AnalysisModel, number: int, parameter: Uncertain, rows: np.ndarray,
+                      cols: np.ndarray) -> list[Factor]:
+    """The factors of one parameter's entries: one per entry (named by row or column) when it draws each entry on
+    its own, else one; ``number`` is the parameter's position."""
+    if parameter.per_entry and rows.size > 1:
+        kind = parameter.target.kind
+        return [Factor(f"{kind}:{name}", parameter.distribution, number)
+                for name in _entry_names(analysis, rows, cols)]
+    return [Factor(parameter.label, parameter.distribution, number)]
 
 
 def _entry_names(analysis: AnalysisModel, rows: np.ndarray, cols: np.ndarray) -> list[str]:

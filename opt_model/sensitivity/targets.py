@@ -13,15 +13,24 @@ engine samples and re-solves like any other.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
 from opt_model.errors import ModelError
-from opt_model.sensitivity.plan import COEFFICIENT, Factor, FactorRuns, ScenarioPlan, build_plan
+from opt_model.sensitivity.plan import (
+    COEFFICIENT,
+    Factor,
+    FactorRuns,
+    ScenarioPlan,
+    parameter_entries,
+    parameter_factors,
+)
 from opt_model.sensitivity.problem import AnalysisModel
 from opt_model.sensitivity.uncertainty import Uncertain
+from solvers import NameBlock
 
 
 def resolve_plan(analysis: AnalysisModel, parameters: Sequence[Uncertain]) -> ScenarioPlan:
@@ -51,69 +60,157 @@ def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp
     entry arrays (parameters keep their order).  ``matrix`` is the constraint
     matrix in CSR form, when the caller has it already.
     """
-    if matrix is None:
-        matrix = analysis.form.A.tocsr()
-    if not parameters:
-        raise ModelError("no uncertain parameters were given")
-    blocks = []
-    runs: list[tuple[Factor, int]] = []
-    factor_counts = []
-    for number, parameter in enumerate(parameters):
-        if _is_block(analysis, parameter):
-            block = _block_entries(analysis, parameter, number, matrix)
-        else:
-            plan = build_plan(analysis, [parameter])
-            block = _Entries(plan.entry_row, plan.entry_col, plan.entry_nominal, int(plan.entry_kind[0]),
-                             plan.entry_factor, [(Factor(f.name, f.distribution, number), 1) for f in plan.factors])
-        blocks.append(block)
-        factor_counts.append(sum(count for _, count in block.runs))
-        runs += block.runs
-    sizes = np.array([block.row.size for block in blocks], dtype=np.int64)
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    factor_offsets = np.concatenate([[0], np.cumsum(factor_counts)]).astype(np.int64)
-    entry_factor = np.empty(int(offsets[-1]), dtype=np.int64)
-    for block, first, stop, first_factor in zip(blocks, offsets[:-1].tolist(), offsets[1:].tolist(),
-                                                factor_offsets[:-1].tolist(), strict=True):
-        if block.factor is None:  # one factor per entry, in order
-            entry_factor[first:stop] = np.arange(first_factor, first_factor + stop - first)
-        else:
-            np.add(block.factor, first_factor, out=entry_factor[first:stop])
-    # one kind and one relative flag per parameter
-    kinds = np.array([block.kind for block in blocks], dtype=np.int64)
-    relative = np.array([bool(parameter.distribution.relative) for parameter in parameters], dtype=bool)
-    return ScenarioPlan(
-        FactorRuns(runs), entry_factor, np.repeat(kinds, sizes),
-        np.concatenate([block.row for block in blocks], dtype=np.int64),
-        np.concatenate([block.col for block in blocks], dtype=np.int64),
-        np.concatenate([block.nominal for block in blocks], dtype=float),
-        np.repeat(relative, sizes), [p.label for p in parameters]), factor_offsets, offsets
+    entries = resolve_entries(analysis, parameters, matrix)
+    return entries.plan(), entries.factor_offsets, entries.offsets
 
 
-class _Entries(NamedTuple):
-    """The entries one parameter sets (``factor`` None: one factor per entry, in order)."""
+@dataclass
+class ResolvedEntries:
+    """The numbers of the standard form that parameters set, before their factors are laid out.
 
+    ``row``, ``col`` and ``nominal`` hold every entry, parameter after parameter
+    (``offsets[k]:offsets[k + 1]`` are parameter ``k``'s); ``kinds`` is each
+    parameter's kind code.  :meth:`plan` makes the :class:`ScenarioPlan` (factors with
+    their names, the factor of each entry) sharing these arrays; callers that only
+    need the entries (robust counterparts) never pay for it.
+    """
+
+    analysis: AnalysisModel
+    parameters: Sequence[Uncertain]
     row: np.ndarray
     col: np.ndarray
     nominal: np.ndarray
-    kind: int
-    factor: np.ndarray | None
-    runs: list[tuple[Factor, int]]
+    offsets: np.ndarray
+    factor_offsets: np.ndarray
+    kinds: np.ndarray
+    block: list[bool]
+    """Whether each parameter is a coefficient block (else a target :func:`parameter_entries` resolves)."""
+
+    def size(self, number: int) -> int:
+        return int(self.offsets[number + 1] - self.offsets[number])
+
+    def local_factors(self, number: int) -> np.ndarray:
+        """The factor of each entry of parameter ``number``, counted from the parameter's first factor."""
+        count = self.size(number)
+        if int(self.factor_offsets[number + 1] - self.factor_offsets[number]) == count:
+            return np.arange(count)
+        return np.zeros(count, dtype=np.int64)
+
+    def plan(self) -> ScenarioPlan:
+        runs: list[tuple[Factor, int]] = []
+        for number, parameter in enumerate(self.parameters):
+            count = int(self.factor_offsets[number + 1] - self.factor_offsets[number])
+            if self.block[number]:
+                name = f"coefficient of {parameter.target.variable} in {parameter.target.name}" \
+                    if parameter.per_entry else parameter.label
+                runs.append((Factor(name, parameter.distribution, number), count))
+            else:
+                part = slice(int(self.offsets[number]), int(self.offsets[number + 1]))
+                runs += [(factor, 1) for factor in parameter_factors(self.analysis, number, parameter, self.row[part],
+                                                                     self.col[part])]
+        sizes = np.diff(self.offsets)
+        entry_factor = np.empty(int(self.offsets[-1]), dtype=np.int64)
+        for number, (first, stop, first_factor) in enumerate(zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist(),
+                                                                 self.factor_offsets[:-1].tolist(), strict=True)):
+            if int(self.factor_offsets[number + 1]) - first_factor == stop - first:  # one factor per entry, in order
+                entry_factor[first:stop] = np.arange(first_factor, first_factor + stop - first)
+            else:
+                entry_factor[first:stop] = first_factor
+        relative = np.array([bool(parameter.distribution.relative) for parameter in self.parameters], dtype=bool)
+        return ScenarioPlan(FactorRuns(runs), entry_factor, np.repeat(self.kinds, sizes), self.row, self.col,
+                            self.nominal, np.repeat(relative, sizes), [p.label for p in self.parameters])
 
 
-def _is_block(analysis: AnalysisModel, parameter: Uncertain) -> bool:
+def resolve_entries(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp.csr_matrix | None = None
+                    ) -> ResolvedEntries:
+    """Every number ``parameters`` set, as arrays written once (blocks read as views of ``matrix``'s rows).
+
+    ``matrix`` is the constraint matrix in CSR form (converted here when not given).
+    """
+    if not parameters:
+        raise ModelError("no uncertain parameters were given")
+    if matrix is None:
+        matrix = analysis.form.A.tocsr()
+    picks: list[_Pick] = []
+    for parameter in parameters:
+        pick = _block_pick(analysis, parameter, matrix)
+        if pick is None:
+            code, rows, cols, nominal = parameter_entries(analysis, parameter)
+            count = rows.size
+            factors = count if parameter.per_entry and count > 1 else 1
+            pick = _Pick(code, rows, None, cols, nominal, None, factors)
+        elif pick.size == 0 and pick.keep is not None:
+            target = parameter.target
+            raise ModelError(f"{parameter.label}: {target.variable!r} has no coefficient in {target.name!r}; "
+                             "name a variable that the constraint or resource uses")
+        elif not parameter.per_entry:
+            pick = pick._replace(factors=1)
+        picks.append(pick)
+    sizes = np.array([pick.size for pick in picks], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    total = int(offsets[-1])
+    row = np.empty(total, dtype=np.int64)
+    col = np.empty(total, dtype=np.int64)
+    nominal = np.empty(total)
+    for pick, first, stop in zip(picks, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
+        part = slice(first, stop)
+        if pick.indptr is None:  # resolved entry by entry
+            row[part], col[part], nominal[part] = pick.rows, pick.cols, pick.values
+        elif pick.keep is None:  # every stored entry of the rows: copied from the matrix's views
+            row[part] = np.repeat(pick.rows.astype(np.int64, copy=False), np.diff(pick.indptr))
+            col[part], nominal[part] = pick.cols, pick.values
+        else:
+            kept = np.concatenate([[0], np.cumsum(pick.keep)])[pick.indptr]  # kept entries before each row
+            row[part] = np.repeat(pick.rows.astype(np.int64, copy=False), np.diff(kept))
+            col[part], nominal[part] = pick.cols[pick.keep], pick.values[pick.keep]
+    factor_offsets = np.concatenate([[0], np.cumsum([pick.factors for pick in picks])]).astype(np.int64)
+    return ResolvedEntries(analysis, parameters, row, col, nominal, offsets, factor_offsets,
+                           np.array([pick.code for pick in picks], dtype=np.int64),
+                           [pick.indptr is not None for pick in picks])
+
+
+class _Pick(NamedTuple):
+    """The entries one parameter sets: as arrays (``indptr`` None), or the stored entries of rows of the
+    CSR matrix (``cols``, ``values`` views of its row slices, ``keep`` None: all of them)."""
+
+    code: int
+    rows: np.ndarray
+    indptr: np.ndarray | None
+    cols: np.ndarray
+    values: np.ndarray
+    keep: np.ndarray | None
+    factors: int
+
+    @property
+    def size(self) -> int:
+        if self.indptr is None:
+            return int(self.rows.size)
+        return int(self.indptr[-1]) if self.keep is None else int(np.count_nonzero(self.keep))
+
+
+def _span(blocks: list[NameBlock], name: str) -> tuple[int, int] | None:
+    """``(start, stop)`` of the named blocks when they follow each other (a whole variable block), else None."""
+    matches = [block for block in blocks if block.name == name]
+    if not matches or any(b.start != a.stop for a, b in zip(matches, matches[1:], strict=False)):
+        return None
+    return matches[0].start, matches[-1].stop
+
+
+def _block_pick(analysis: AnalysisModel, parameter: Uncertain, matrix: sp.csr_matrix) -> _Pick | None:
+    """Every nonzero coefficient of the variable block in the selected rows, row by row; None when the target is
+    not a block (one row and one column, or not a coefficient)."""
     target = parameter.target
     if target.kind != "coefficient":
-        return False
+        return None
     rows = analysis.row_indices(target.name, target.label_map)
-    cols = analysis.col_indices(target.variable)
-    return not (rows.size == 1 and cols.size == 1)
-
-
-def _block_entries(analysis: AnalysisModel, parameter: Uncertain, number: int, matrix: sp.csr_matrix) -> _Entries:
-    """Every nonzero coefficient of the variable block in the selected rows, row by row."""
-    target = parameter.target
-    rows = analysis.row_indices(target.name, target.label_map)
-    cols = analysis.col_indices(target.variable)
+    span = _span(analysis.col_blocks, target.variable)
+    cols = analysis.col_indices(target.variable) if span is None else None
+    if cols is not None and cols.size and int(cols[-1]) - int(cols[0]) + 1 == cols.size and \
+            bool((np.diff(cols) == 1).all()):
+        span = int(cols[0]), int(cols[-1]) + 1
+    num_cols = span[1] - span[0] if span is not None else cols.size  # type: ignore[union-attr]
+    if rows.size == 1 and num_cols == 1:
+        return None
     if rows.size and int(rows[-1]) - int(rows[0]) + 1 == rows.size and bool((np.diff(rows) == 1).all()):
         first, stop = int(matrix.indptr[rows[0]]), int(matrix.indptr[rows[-1] + 1])  # consecutive rows: views
         indptr = matrix.indptr[int(rows[0]):int(rows[-1]) + 2] - first
@@ -121,26 +218,19 @@ def _block_entries(analysis: AnalysisModel, parameter: Uncertain, number: int, m
     else:
         sub = matrix[rows]
         indptr, indices, data = sub.indptr, sub.indices, sub.data
-    if cols.size and int(cols[-1]) - int(cols[0]) + 1 == cols.size and bool((np.diff(cols) == 1).all()):
-        keep = (indices >= cols[0]) & (indices <= cols[-1])  # a whole variable block: a range test
+    keep: np.ndarray | None = None
+    if span is not None:  # a whole variable block: a range test
+        if indices.size and not (int(indices.min()) >= span[0] and int(indices.max()) < span[1]):
+            keep = (indices >= span[0]) & (indices < span[1])
     else:
         wanted = np.zeros(analysis.form.num_cols, dtype=bool)
         wanted[cols] = True
         keep = wanted[indices]
-    keep &= data != 0
-    if keep.all():  # every entry of the rows: views of the matrix
-        entry_row = np.repeat(rows.astype(np.int64, copy=False), np.diff(indptr))
-        entry_col, nominal = indices, data
-    else:
-        if not keep.any():
-            raise ModelError(f"{parameter.label}: {target.variable!r} has no coefficient in {target.name!r}; "
-                             "name a variable that the constraint or resource uses")
-        kept = np.concatenate([[0], np.cumsum(keep)])[indptr]  # kept entries before each row
-        entry_row = np.repeat(rows.astype(np.int64, copy=False), np.diff(kept))
-        entry_col, nominal = indices[keep], data[keep]
-    count = entry_row.size
-    if parameter.per_entry:  # one independent draw per coefficient; one shared Factor object describes them all
-        factor = Factor(f"coefficient of {target.variable} in {target.name}", parameter.distribution, number)
-        return _Entries(entry_row, entry_col, nominal, COEFFICIENT, None, [(factor, count)])
-    return _Entries(entry_row, entry_col, nominal, COEFFICIENT, np.zeros(count, dtype=np.int64),
-                    [(Factor(parameter.label, parameter.distribution, number), 1)])
+    if keep is None and not data.all():
+        keep = np.ones(indices.size, dtype=bool)
+    if keep is not None:
+        keep &= data != 0
+        if keep.all():
+            keep = None
+    pick = _Pick(COEFFICIENT, rows, indptr, indices, data, keep, 0)
+    return pick._replace(factors=pick.size)
