@@ -381,28 +381,24 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
         values[at] += (uncertainty.coef_center - uncertainty.coef_nominal)[moved]
     top_data[is_model] = values
     # the appended runs, protected row by protected row: z_t (sign * Gamma), then p_e (sign) of its coefficients,
-    # then of its right-hand side; the coefficients' p_e fill every slot that is neither a z_t nor a right-hand side
-    run_start = np.cumsum(added) - added
-    head_at = run_start
-    rhs_pos = np.searchsorted(rows, rhs_row)
-    rhs_at = run_start[rhs_pos] + 1 + per_coef[rhs_pos] + (np.arange(n_rhs) - (np.cumsum(per_rhs) - per_rhs)[rhs_pos])
-    slots = count + entries
-    appended = np.empty(slots, dtype=np.int32)
-    appended_data = np.empty(slots)
-    is_coef = np.ones(slots, dtype=bool)
-    is_coef[head_at] = False
-    is_coef[rhs_at] = False
-    appended[is_coef] = np.arange(n + count, n + count + n_coef, dtype=np.int32)
-    appended[head_at] = np.arange(n, n + count, dtype=np.int32)
-    appended[rhs_at] = np.arange(n + count + n_coef, n + count + entries, dtype=np.int32)
+    # then of its right-hand side; the coefficients' p_e fill every appended slot that is neither a z_t nor a
+    # right-hand side's p_e.  Written in place: positions in the top block, no appended arrays.
+    appended = ~is_model
     row_sign = sign[rows]
     if (row_sign == row_sign[0]).all():  # all <= (or all >=): one value
-        appended_data.fill(row_sign[0])
+        top_data[appended] = row_sign[0]
     else:
-        appended_data[:] = np.repeat(row_sign, added)
-    appended_data[head_at] = row_sign * gamma
-    top_indices[~is_model] = appended
-    top_data[~is_model] = appended_data
+        top_data[appended] = np.repeat(row_sign, added)
+    run_start = np.cumsum(added) - added  # appended entries before each protected row's run
+    head_at = row_end + run_start  # the run's first slot in the top block: z_t
+    rhs_pos = np.searchsorted(rows, rhs_row)
+    rhs_at = head_at[rhs_pos] + 1 + per_coef[rhs_pos] + (np.arange(n_rhs) - (np.cumsum(per_rhs) - per_rhs)[rhs_pos])
+    appended[head_at] = False
+    appended[rhs_at] = False
+    top_indices[appended] = np.arange(n + count, n + count + n_coef, dtype=np.int32)
+    top_indices[head_at] = np.arange(n, n + count, dtype=np.int32)
+    top_indices[rhs_at] = np.arange(n + count + n_coef, n + count + entries, dtype=np.int32)
+    top_data[head_at] = row_sign * gamma
     top_indptr = A.indptr.astype(np.int64)
     shift = np.zeros(m, dtype=np.int64)
     shift[rows] = added
@@ -459,10 +455,14 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
 
 
 def _extend(values: np.ndarray, extra: int, fill: float) -> np.ndarray:
-    """``values`` followed by ``extra`` copies of ``fill``, in one new array (no temporary)."""
-    out = np.empty(values.size + extra)
+    """``values`` followed by ``extra`` copies of ``fill``, in one new array (no temporary).
+
+    A zero fill comes from ``np.zeros``: memory the system hands out zeroed is not written again.
+    """
+    out = np.zeros(values.size + extra) if fill == 0 else np.empty(values.size + extra)
     out[:values.size] = values
-    out[values.size:] = fill
+    if fill != 0:
+        out[values.size:] = fill
     return out
 
 
