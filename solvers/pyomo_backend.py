@@ -520,6 +520,17 @@ class PyomoBackend(Backend):
                                  message=f"row {form.constraint_names().name(infeasible_row)} has no "
                                          "coefficients and bounds that exclude 0",
                                  solver_version=self.variant_version(variant))
+        free_column = _integer_free_column(form)
+        if free_column is not None:
+            name = form.column_names().name(free_column)
+            return BackendResult(status=SolveStatus.INFEASIBLE, solver=solver_name, raw_status="presolve",
+                                 message=f"integer variable {name} has bounds [{form.col_lower[free_column]:g}, "
+                                         f"{form.col_upper[free_column]:g}] that hold no integer",
+                                 solver_version=self.variant_version(variant))
+        trivial = _trivial_optimum(form)
+        if trivial is not None:  # pyomo's HiGHS interface calls HiGHS's 'empty model' an unknown stop
+            trivial.solver, trivial.solver_version = solver_name, self.variant_version(variant)
+            return trivial
         start = time.perf_counter()
         model = form_to_pyomo(form)
         want_duals = spec.duals and not form.is_mip
@@ -537,6 +548,48 @@ class PyomoBackend(Backend):
         wall = time.perf_counter() - start
         return _collect(form, model, outcome, solver_name, self.variant_version(variant), options,
                         handoff, wall)
+
+
+def _trivial_optimum(form: StandardForm) -> BackendResult | None:
+    """The answer of a model that sends the solver nothing (no coefficient in a row or the objective), or None.
+
+    Every column then sits at the value in its bounds closest to zero (an integer one for integer
+    columns); duals and reduced costs are zero.
+    """
+    if form.A.count_nonzero() or np.any(form.c) or (form.Q is not None and form.Q.count_nonzero()) or form.cones:
+        return None
+    x = _closest_to_zero(form)
+    result = BackendResult(status=SolveStatus.OPTIMAL, solver="", raw_status="empty",
+                           message="nothing to solve: no variable appears in a constraint or the objective",
+                           solve_time_s=0.0)
+    result.x = x
+    result.objective = form.objective_value(x)
+    result.row_activity = np.zeros(form.num_rows)
+    if not form.is_mip:
+        result.row_dual = np.zeros(form.num_rows)
+        result.reduced_cost = np.zeros(form.num_cols)
+    return result
+
+
+def _closest_to_zero(form: StandardForm) -> np.ndarray:
+    """Each column's value in its bounds closest to zero (an integer one for an integer column): what a column
+    in no row and not in the objective takes (:func:`_integer_free_column` rules out empty integer ranges)."""
+    lower, upper = form.col_lower, form.col_upper
+    if form.integrality is not None:
+        integer = np.asarray(form.integrality) != 0
+        lower = np.where(integer, np.ceil(lower), lower)
+        upper = np.where(integer, np.floor(upper), upper)
+    return np.asarray(np.clip(0.0, lower, upper), dtype=np.float64)
+
+
+def _integer_free_column(form: StandardForm) -> int | None:
+    """The first integer column whose bounds hold no integer (the model is infeasible), or None."""
+    if form.integrality is None:
+        return None
+    integer = np.asarray(form.integrality) != 0
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(integer & (np.ceil(form.col_lower) > np.floor(form.col_upper)))
+    return int(bad[0]) if bad.size else None
 
 
 def _infeasible_empty_row(form: StandardForm) -> int | None:
@@ -744,7 +797,7 @@ def _collect(form: StandardForm, model: Any, outcome: SolveOutcome, solver_name:
     values = outcome.x
     # A column in no row and not in the objective is not sent to the solver: any value in its
     # bounds is optimal, so report the one closest to zero.
-    fallback = np.clip(0.0, form.col_lower, form.col_upper)
+    fallback = _closest_to_zero(form)
     x = np.fromiter((values.get(id(var), np.nan) for var in variables), dtype=np.float64, count=len(variables))
     x = np.where(np.isnan(x), fallback, x)
     result.x = x

@@ -197,6 +197,44 @@ def test_unused_column_gets_the_value_closest_to_zero() -> None:
     assert result.reduced_cost is not None and result.reduced_cost[-1] == 0.0
 
 
+@pytest.mark.parametrize("variant", ["highs", "glpk", "cbc", "scip"])
+def test_a_model_that_sends_the_solver_nothing_is_solved_by_hand(variant: str) -> None:
+    """No coefficient anywhere (found by the differential test: pyomo's HiGHS interface calls HiGHS's
+    'empty model' an unknown stop): each column at the value in its bounds closest to zero."""
+    _require(variant)
+    form = StandardForm(c=np.zeros(3), A=sp.csr_matrix((2, 3)), row_lower=np.array([-1.0, -np.inf]),
+                        row_upper=np.array([0.0, 5.0]), col_lower=np.array([-4.0, 0.5, -np.inf]),
+                        col_upper=np.array([-2.0, 2.5, np.inf]), constant=1.5,
+                        integrality=np.array([0, 1, 0]))
+    result = solve(form, solver=f"pyomo:{variant}")
+    assert result.status is SolveStatus.OPTIMAL and result.objective == 1.5
+    assert result.x is not None and result.x.tolist() == [-2.0, 1.0, 0.0]
+    assert np.array_equal(result.row_activity, [0.0, 0.0])
+    lp = StandardForm(c=np.zeros(1), A=sp.csr_matrix((1, 1)), row_lower=np.array([0.0]),
+                      row_upper=np.array([0.0]), col_lower=np.array([0.0]), col_upper=np.array([np.inf]),
+                      constant=1.0)
+    answer = solve(lp, solver=f"pyomo:{variant}")
+    assert answer.status is SolveStatus.OPTIMAL and answer.objective == 1.0
+    assert answer.row_dual is not None and answer.row_dual.tolist() == [0.0]
+    form.col_upper[1] = 0.9  # integer column in [0.5, 0.9]: no integer value
+    result = solve(form, solver=f"pyomo:{variant}")
+    assert result.status is SolveStatus.INFEASIBLE and "x[1]" in result.message
+    assert solve(form, solver="highs").status is SolveStatus.INFEASIBLE
+
+
+@pytest.mark.parametrize("variant", ["glpk", "cbc"])
+def test_an_unused_integer_column_takes_an_integer_value(variant: str) -> None:
+    _require(variant)
+    form = _mixed_form()
+    form.c = np.append(form.c, 0.0)
+    form.A = sp.hstack([form.A, sp.csr_matrix((5, 1))]).tocsr()
+    form.col_lower = np.append(form.col_lower, 0.5)
+    form.col_upper = np.append(form.col_upper, 2.5)
+    form.integrality = np.append(np.zeros(6, dtype=np.int64) if form.integrality is None else form.integrality, 1)
+    result = solve(form, solver=f"pyomo:{variant}")
+    assert result.status is SolveStatus.OPTIMAL and result.x is not None and result.x[-1] == 1.0
+
+
 # ---------------------------------------------------------------------------------------------
 # Pyomo -> StandardForm
 
