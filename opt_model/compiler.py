@@ -277,6 +277,11 @@ def _joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
+def _is_plus_zero(bound: np.ndarray) -> bool:
+    """Whether ``bound`` is a broadcast of +0.0 (the default lower bound), which ``np.zeros`` already holds."""
+    return bound.size > 0 and not any(bound.strides) and bound.flat[0] == 0.0 and not np.signbit(bound.flat[0])
+
+
 def compile_model(model: Model) -> CompiledModel:
     """Build the standard form of ``model``.
 
@@ -289,14 +294,15 @@ def compile_model(model: Model) -> CompiledModel:
     (1, [2.0], 'maximize')
     """
     n = model.num_cols
-    col_lower = np.empty(n)
+    col_lower = np.zeros(n)  # zero pages: columns at lower bound 0 are never written
     col_upper = np.empty(n)
     integrality = np.zeros(n, dtype=np.int32)
     col_names = NameMap()
     for variable in model.variables.values():
         stop = variable.start + variable.size
         shape = variable.lower.shape
-        col_lower[variable.start:stop].reshape(shape)[...] = variable.lower  # broadcasts need no copy
+        if not _is_plus_zero(variable.lower):
+            col_lower[variable.start:stop].reshape(shape)[...] = variable.lower  # broadcasts need no copy
         col_upper[variable.start:stop].reshape(shape)[...] = variable.upper
         if variable.kind is not VarKind.CONTINUOUS:
             integrality[variable.start:stop] = Integrality.INTEGER

@@ -224,7 +224,7 @@ class LinearExpression(ExpressionOps):
                 return LinearExpression.constant(other * float(self.const), self.model)
             values = other.aligned_to(self.dims, self.describe())
             const = self.const * values if self.const.any() else self.const
-            return LinearExpression(self.model, self.dims, self.vars, self.coeffs * values[..., None],
+            return LinearExpression(self.model, self.dims, self.vars, _times(self.coeffs, values),
                                     const, self.blocks, self.unique)
         if isinstance(other, QuadraticExpression):
             raise ModelError("the product of a linear and a quadratic expression is not quadratic")
@@ -389,6 +389,20 @@ class QuadraticExpression:
 
     def __bool__(self) -> bool:
         raise ModelError("a quadratic expression has no truth value")
+
+
+def _times(coeffs: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``coeffs * values[..., None]``: a read-only view of ``values`` when ``coeffs`` are a plain variable's ones.
+
+    ``data * x`` then holds no copy of the data until the model is compiled (the compiler copies
+    the coefficients once, into the constraint matrix): a 10M-entry product is 80 MB that every
+    page of would be faulted in fresh.  Like a numpy view, the expression reads the data array it
+    was built from; the compiled model does not.
+    """
+    if coeffs.shape[-1] == 1 and coeffs.size and not any(coeffs.strides) and coeffs.flat[0] == 1.0 \
+            and values.dtype == np.float64 and coeffs.shape[:-1] == values.shape:
+        return np.broadcast_to(values[..., None], coeffs.shape)  # read-only
+    return coeffs * values[..., None]
 
 
 def _same_model(left: LinearExpression, right: LinearExpression) -> Model | None:
