@@ -102,7 +102,7 @@ class RowUncertainty:
                 ends = np.where(np.isfinite(ends), ends, inner)
             low, high = float(min(ends)), float(max(ends))
             if code in (COEFFICIENT, RHS):
-                rows = resolved.row[part]
+                rows = resolved.rows_of(number)
                 low_row, high_row = int(rows[0]), int(rows[-1])
                 if low_row <= high_row and not two_sided[low_row:high_row + 1].any():
                     bad = rows[:0]  # rows in order (a block): no two-sided row in their range
@@ -116,10 +116,11 @@ class RowUncertainty:
                                      "rows (<= or >=); write it as two inequalities, or drop its uncertainty")
                 parts[code].append(_Part(part.start, part.stop, bool(distribution.relative), low, high))
                 if int(resolved.factor_offsets[number + 1] - resolved.factor_offsets[number]) < part.stop - part.start:
-                    shared = shared or _shared_factors(rows, resolved.local_factors(number))
+                    entry_rows = resolved.span(part.start, part.stop)[0]
+                    shared = shared or _shared_factors(entry_rows, resolved.local_factors(number))
             elif code in (LOWER, UPPER):
-                cols = resolved.col[part]
-                worst = _scaled(resolved.nominal[part], distribution.relative, high if code == LOWER else low)
+                _, cols, nominal = resolved.span(part.start, part.stop)
+                worst = _scaled(nominal, distribution.relative, high if code == LOWER else low)
                 if code == LOWER:
                     col_lower = col_lower if col_lower.flags.writeable else col_lower.copy()
                     np.maximum.at(col_lower, cols, worst)
@@ -317,10 +318,11 @@ class _Intervals:
         entries: np.ndarray | None = None
         if all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False)):
             whole = slice(parts[0].start, parts[-1].stop)
-            row, col, nominal = resolved.row[whole], resolved.col[whole], resolved.nominal[whole]
+            row, col, nominal = resolved.span(whole.start, whole.stop)
         else:
             entries = np.concatenate([np.arange(part.start, part.stop, dtype=np.int64) for part in parts])
-            row, col, nominal = resolved.row[entries], resolved.col[entries], resolved.nominal[entries]
+            spans = [resolved.span(part.start, part.stop) for part in parts]
+            row, col, nominal = (np.concatenate(arrays) for arrays in zip(*spans, strict=True))
         half = np.empty(row.size)
         at = 0
         moved = []

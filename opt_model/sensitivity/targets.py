@@ -68,26 +68,30 @@ def resolve(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp
 class ResolvedEntries:
     """The numbers of the standard form that parameters set, before their factors are laid out.
 
-    ``row``, ``col`` and ``nominal`` hold every entry, parameter after parameter
-    (``offsets[k]:offsets[k + 1]`` are parameter ``k``'s); ``kinds`` is each
-    parameter's kind code.  :meth:`plan` makes the :class:`ScenarioPlan` (factors with
-    their names, the factor of each entry) sharing these arrays; callers that only
-    need the entries (robust counterparts) never pay for it.
+    Entries are numbered parameter after parameter (``offsets[k]:offsets[k + 1]`` are
+    parameter ``k``'s); ``kinds`` is each parameter's kind code.  :meth:`span` gives the
+    rows, columns and nominal values of a run of parameters' entries: read-only views
+    of the CSR matrix's ``indices`` (int32) and ``data`` when they are blocks of whole
+    rows stored one after the other, else arrays.  :meth:`plan` makes the
+    :class:`ScenarioPlan` (factors with their names, the factor of each entry); callers
+    that only need the entries (robust counterparts) never pay for it.
     """
 
     analysis: AnalysisModel
     parameters: Sequence[Uncertain]
-    row: np.ndarray
-    col: np.ndarray
-    nominal: np.ndarray
+    picks: list[_Pick]
     offsets: np.ndarray
     factor_offsets: np.ndarray
     kinds: np.ndarray
-    block: list[bool]
-    """Whether each parameter is a coefficient block (else a target :func:`parameter_entries` resolves)."""
+    matrix: sp.csr_matrix
+    """The constraint matrix in CSR form (blocks are read from it)."""
 
     def size(self, number: int) -> int:
         return int(self.offsets[number + 1] - self.offsets[number])
+
+    def rows_of(self, number: int) -> np.ndarray:
+        """The rows parameter ``number``'s entries lie in (each row once for a block, else one per entry)."""
+        return self.picks[number].rows
 
     def local_factors(self, number: int) -> np.ndarray:
         """The factor of each entry of parameter ``number``, counted from the parameter's first factor."""
@@ -96,18 +100,47 @@ class ResolvedEntries:
             return np.arange(count)
         return np.zeros(count, dtype=np.int64)
 
+    def span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, columns and nominal values of entries ``start:stop`` (whole parameters)."""
+        first = int(np.searchsorted(self.offsets, start, side="right")) - 1
+        last = int(np.searchsorted(self.offsets, stop, side="left"))
+        picks = [pick for pick in self.picks[first:last] if pick.size]
+        if picks and all(pick.at >= 0 and pick.keep is None for pick in picks) and \
+                all(a.at + a.size == b.at for a, b in zip(picks, picks[1:], strict=False)):
+            # blocks of whole rows, one after the other in the matrix: one repeat, read-only views of its arrays
+            row = np.repeat(np.concatenate([pick.rows for pick in picks]).astype(np.int64, copy=False),
+                            np.concatenate([np.diff(pick.indptr) for pick in picks if pick.indptr is not None]))
+            where = slice(picks[0].at, picks[0].at + stop - start)
+            return row, _read_only(self.matrix.indices[where]), _read_only(self.matrix.data[where])
+        row = np.empty(stop - start, dtype=np.int64)
+        col = np.empty(stop - start, dtype=np.int64)
+        nominal = np.empty(stop - start)
+        at = 0
+        for pick in picks:
+            part = slice(at, at + pick.size)
+            if pick.indptr is None:  # resolved entry by entry
+                row[part], col[part], nominal[part] = pick.rows, pick.cols, pick.values
+            elif pick.keep is None:  # every stored entry of the rows: copied from the matrix's views
+                row[part] = np.repeat(pick.rows.astype(np.int64, copy=False), np.diff(pick.indptr))
+                col[part], nominal[part] = pick.cols, pick.values
+            else:
+                kept = np.concatenate([[0], np.cumsum(pick.keep)])[pick.indptr]  # kept entries before each row
+                row[part] = np.repeat(pick.rows.astype(np.int64, copy=False), np.diff(kept))
+                col[part], nominal[part] = pick.cols[pick.keep], pick.values[pick.keep]
+            at = part.stop
+        return row, col, nominal
+
     def plan(self) -> ScenarioPlan:
         runs: list[tuple[Factor, int]] = []
-        for number, parameter in enumerate(self.parameters):
+        for number, (parameter, pick) in enumerate(zip(self.parameters, self.picks, strict=True)):
             count = int(self.factor_offsets[number + 1] - self.factor_offsets[number])
-            if self.block[number]:
+            if pick.indptr is not None:  # a block: one description for its factors
                 name = f"coefficient of {parameter.target.variable} in {parameter.target.name}" \
                     if parameter.per_entry else parameter.label
                 runs.append((Factor(name, parameter.distribution, number), count))
             else:
-                part = slice(int(self.offsets[number]), int(self.offsets[number + 1]))
-                runs += [(factor, 1) for factor in parameter_factors(self.analysis, number, parameter, self.row[part],
-                                                                     self.col[part])]
+                runs += [(factor, 1) for factor in parameter_factors(self.analysis, number, parameter, pick.rows,
+                                                                     pick.cols)]
         sizes = np.diff(self.offsets)
         entry_factor = np.empty(int(self.offsets[-1]), dtype=np.int64)
         for number, (first, stop, first_factor) in enumerate(zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist(),
@@ -117,13 +150,15 @@ class ResolvedEntries:
             else:
                 entry_factor[first:stop] = first_factor
         relative = np.array([bool(parameter.distribution.relative) for parameter in self.parameters], dtype=bool)
-        return ScenarioPlan(FactorRuns(runs), entry_factor, np.repeat(self.kinds, sizes), self.row, self.col,
-                            self.nominal, np.repeat(relative, sizes), [p.label for p in self.parameters])
+        row, col, nominal = self.span(0, int(self.offsets[-1]))
+        return ScenarioPlan(FactorRuns(runs), entry_factor, np.repeat(self.kinds, sizes), row,
+                            np.asarray(col, dtype=np.int64), nominal if nominal.flags.writeable else nominal.copy(),
+                            np.repeat(relative, sizes), [p.label for p in self.parameters])
 
 
 def resolve_entries(analysis: AnalysisModel, parameters: Sequence[Uncertain], matrix: sp.csr_matrix | None = None
                     ) -> ResolvedEntries:
-    """Every number ``parameters`` set, as arrays written once (blocks read as views of ``matrix``'s rows).
+    """Where the numbers ``parameters`` set are (blocks as views of ``matrix``'s rows); see :class:`ResolvedEntries`.
 
     ``matrix`` is the constraint matrix in CSR form (converted here when not given).
     """
@@ -148,25 +183,9 @@ def resolve_entries(analysis: AnalysisModel, parameters: Sequence[Uncertain], ma
         picks.append(pick)
     sizes = np.array([pick.size for pick in picks], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-    total = int(offsets[-1])
-    row = np.empty(total, dtype=np.int64)
-    col = np.empty(total, dtype=np.int64)
-    nominal = np.empty(total)
-    for pick, first, stop in zip(picks, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True):
-        part = slice(first, stop)
-        if pick.indptr is None:  # resolved entry by entry
-            row[part], col[part], nominal[part] = pick.rows, pick.cols, pick.values
-        elif pick.keep is None:  # every stored entry of the rows: copied from the matrix's views
-            row[part] = np.repeat(pick.rows.astype(np.int64, copy=False), np.diff(pick.indptr))
-            col[part], nominal[part] = pick.cols, pick.values
-        else:
-            kept = np.concatenate([[0], np.cumsum(pick.keep)])[pick.indptr]  # kept entries before each row
-            row[part] = np.repeat(pick.rows.astype(np.int64, copy=False), np.diff(kept))
-            col[part], nominal[part] = pick.cols[pick.keep], pick.values[pick.keep]
     factor_offsets = np.concatenate([[0], np.cumsum([pick.factors for pick in picks])]).astype(np.int64)
-    return ResolvedEntries(analysis, parameters, row, col, nominal, offsets, factor_offsets,
-                           np.array([pick.code for pick in picks], dtype=np.int64),
-                           [pick.indptr is not None for pick in picks])
+    return ResolvedEntries(analysis, parameters, picks, offsets, factor_offsets,
+                           np.array([pick.code for pick in picks], dtype=np.int64), matrix)
 
 
 class _Pick(NamedTuple):
@@ -180,6 +199,8 @@ class _Pick(NamedTuple):
     values: np.ndarray
     keep: np.ndarray | None
     factors: int
+    at: int = -1
+    """Position of ``cols`` and ``values`` in the matrix's arrays when they are views of them."""
 
     @property
     def size(self) -> int:
@@ -211,10 +232,11 @@ def _block_pick(analysis: AnalysisModel, parameter: Uncertain, matrix: sp.csr_ma
     num_cols = span[1] - span[0] if span is not None else cols.size  # type: ignore[union-attr]
     if rows.size == 1 and num_cols == 1:
         return None
+    at = -1
     if rows.size and int(rows[-1]) - int(rows[0]) + 1 == rows.size and bool((np.diff(rows) == 1).all()):
-        first, stop = int(matrix.indptr[rows[0]]), int(matrix.indptr[rows[-1] + 1])  # consecutive rows: views
-        indptr = matrix.indptr[int(rows[0]):int(rows[-1]) + 2] - first
-        indices, data = matrix.indices[first:stop], matrix.data[first:stop]
+        at, stop = int(matrix.indptr[rows[0]]), int(matrix.indptr[rows[-1] + 1])  # consecutive rows: views
+        indptr = matrix.indptr[int(rows[0]):int(rows[-1]) + 2] - at
+        indices, data = matrix.indices[at:stop], matrix.data[at:stop]
     else:
         sub = matrix[rows]
         indptr, indices, data = sub.indptr, sub.indices, sub.data
@@ -232,5 +254,11 @@ def _block_pick(analysis: AnalysisModel, parameter: Uncertain, matrix: sp.csr_ma
         keep &= data != 0
         if keep.all():
             keep = None
-    pick = _Pick(COEFFICIENT, rows, indptr, indices, data, keep, 0)
+    pick = _Pick(COEFFICIENT, rows, indptr, indices, data, keep, 0, at)
     return pick._replace(factors=pick.size)
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    view = values.view()
+    view.flags.writeable = False
+    return view
