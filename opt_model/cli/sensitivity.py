@@ -229,9 +229,7 @@ def _parameters(analysis: AnalysisModel, args: argparse.Namespace, path: Path) -
 
 
 def run_sensitivity(args: argparse.Namespace) -> int:
-    from opt_model.sensitivity.bottleneck import bottleneck_report
-    from opt_model.sensitivity.infeasibility import diagnose_infeasibility
-    from opt_model.sensitivity.report import sensitivity_report
+    from opt_model.sensitivity.report import sensitivity_report  # no pandas: the report prints from arrays
 
     analysis = _load(args.file)
     try:
@@ -240,13 +238,17 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     except SensitivityError as error:
         if "infeasible" not in str(error):
             raise
+        from opt_model.sensitivity.infeasibility import diagnose_infeasibility
         diagnosis = diagnose_infeasibility(analysis)
         text = to_json({"status": "infeasible", "diagnosis": diagnosis.to_dict()}) if args.format == "json" \
             else f"the model is infeasible\n{diagnosis.to_text()}\n"
         emit(text, args.output)
         return 1
     payload = report.to_dict() if args.format in ("json", "csv") else {}  # text output reads the report itself
-    bottlenecks = bottleneck_report(report) if args.bottlenecks else None
+    bottlenecks = None
+    if args.bottlenecks:
+        from opt_model.sensitivity.bottleneck import bottleneck_report
+        bottlenecks = bottleneck_report(report)
     if bottlenecks is not None:
         payload["bottlenecks"] = bottlenecks.to_dict()
     sweep = None

@@ -16,11 +16,9 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from opt_model.errors import ModelError, SensitivityError
 from opt_model.formatting import Readable, format_number, json_ready, objective_unit_text
@@ -38,7 +36,11 @@ from opt_model.sensitivity.steps import (
     named_units,
     step_effects,
 )
+from opt_model.sensitivity.table import Table, text_table
 from solvers import BackendResult, Basis, Ranging, RangingRecord, Sense, Session, SolveStatus, StandardForm
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 VARIABLE_COLUMNS = ["name", "group", "label", "value", "reduced_cost", "cost", "cost_lower", "cost_upper",
                     "allowable_increase", "allowable_decrease", "objective_at_cost_lower",
@@ -59,7 +61,29 @@ DUAL_LABELS = {LP: "shadow price", MILP: "fixed-integer LP dual", QP: "dual (QP,
 DEFAULT_MAX_STEPS = 20
 
 
-@dataclass
+class _Frame:
+    """A table of the report: held as a :class:`Table` (what the CLI prints and writes, no pandas) and
+    read as a DataFrame, built on first use and kept (so that changes to it show in the text too)."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, report: Any, owner: type | None = None) -> Any:
+        if report is None:
+            return self
+        value = report.__dict__[self.slot]
+        if isinstance(value, Table):
+            value = value.to_frame()
+            report.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, report: Any, value: Any) -> None:
+        report.__dict__[self.slot] = value
+
+
 class SensitivityReport(Readable):
     """Local sensitivity of an optimal solution.
 
@@ -73,29 +97,59 @@ class SensitivityReport(Readable):
     from MILP re-solves; for a ``"QP"`` or ``"cone"`` model the duals are the solver's
     local rates and no ranges exist.  ``stage`` names the objective the numbers belong
     to (for objectives by priority, the stage that was analysed).
+
+    The tables are kept as numpy columns until a DataFrame is asked for: :meth:`to_text`
+    and :meth:`to_dict` (what ``opt-model sensitivity`` prints) never import pandas.
     """
 
-    objective: float
-    sense: str
-    variables: pd.DataFrame
-    constraints: pd.DataFrame
-    degeneracy: Degeneracy
-    notes: list[str] = field(default_factory=list)
-    model_name: str = ""
-    objective_unit: str = ""
-    resolves: int = 0
-    analysis: AnalysisModel | None = field(default=None, repr=False)
-    bounds: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=BOUND_COLUMNS))
-    problem_class: str = LP
-    steps: pd.DataFrame | None = None
-    step: float = 1.0
-    stage: str = ""
-    solver: str = ""
-    skipped_limits: pd.DataFrame | None = None
-    """MILP: binding or near-binding limits that were not re-solved (beyond ``max_steps``)."""
-    solve_iterations: int = -1
-    """Simplex iterations of the report's own solve: 0 when it started from the basis of the solve that
-    produced the result (``result.sensitivity()``), -1 when not measured."""
+    variables = _Frame("Per variable: value, reduced cost, cost range (:data:`VARIABLE_COLUMNS`).")
+    constraints = _Frame("Per row: activity, dual, rhs range, one-sided prices (:data:`CONSTRAINT_COLUMNS`).")
+    bounds = _Frame("Per finite variable bound: reduced cost and range (:data:`BOUND_COLUMNS`).")
+    steps = _Frame("MILP: the step re-solves (:data:`~opt_model.sensitivity.steps.STEP_COLUMNS`), else None.")
+    skipped_limits = _Frame("MILP: binding or near-binding limits that were not re-solved (beyond ``max_steps``).")
+
+    def __init__(self, objective: float, sense: str, variables: pd.DataFrame | Table,
+                 constraints: pd.DataFrame | Table, degeneracy: Degeneracy, notes: list[str] | None = None,
+                 model_name: str = "", objective_unit: str = "", resolves: int = 0,
+                 analysis: AnalysisModel | None = None, bounds: pd.DataFrame | Table | None = None,
+                 problem_class: str = LP, steps: pd.DataFrame | Table | None = None, step: float = 1.0,
+                 stage: str = "", solver: str = "", skipped_limits: pd.DataFrame | Table | None = None,
+                 solve_iterations: int = -1) -> None:
+        self.objective = objective
+        self.sense = sense
+        self.variables = variables
+        self.constraints = constraints
+        self.degeneracy = degeneracy
+        self.notes: list[str] = [] if notes is None else notes
+        self.model_name = model_name
+        self.objective_unit = objective_unit
+        self.resolves = resolves
+        self.analysis = analysis
+        self.bounds = Table(None, BOUND_COLUMNS) if bounds is None else bounds
+        self.problem_class = problem_class
+        self.steps = steps
+        self.step = step
+        self.stage = stage
+        self.solver = solver
+        self.skipped_limits = skipped_limits
+        self.solve_iterations = solve_iterations
+        """Simplex iterations of the report's own solve: 0 when it started from the basis of the solve that
+        produced the result (``result.sensitivity()``), -1 when not measured."""
+
+    def __repr__(self) -> str:
+        return (f"SensitivityReport(model_name={self.model_name!r}, problem_class={self.problem_class!r}, "
+                f"objective={self.objective!r}, sense={self.sense!r}, variables={len(self.table('variables'))}, "
+                f"constraints={len(self.table('constraints'))}, resolves={self.resolves})")
+
+    def table(self, name: str) -> Table:
+        """One table as numpy columns (``"variables"``, ``"constraints"``, ``"bounds"``, ``"steps"``), without
+        pandas unless it was already read as a DataFrame; an empty table for a missing one (``steps`` of an LP)."""
+        value = self.__dict__["_" + name]
+        if value is None:
+            return Table(None, STEP_COLUMNS if name == "steps" else [])
+        if isinstance(value, Table):
+            return value
+        return Table.from_frame(value)
 
     @property
     def dual_label(self) -> str:
@@ -133,28 +187,32 @@ class SensitivityReport(Readable):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``objective``, ``variables``, ``constraints``, ``bounds``, ``steps`` (infinities as None)."""
         num = json_number
+        table = self.table("variables")
         variables = [
-            {"name": r.name, "value": num(r.value), "reduced_cost": num(r.reduced_cost), "cost": num(r.cost),
-             "cost_lower": num(r.cost_lower), "cost_upper": num(r.cost_upper),
-             "objective_at_cost_lower": num(r.objective_at_cost_lower),
-             "objective_at_cost_upper": num(r.objective_at_cost_upper), "basic": bool(r.basic)}
-            for r in self.variables.itertuples(index=False)]
+            {"name": name, "value": num(value), "reduced_cost": num(reduced_cost), "cost": num(cost),
+             "cost_lower": num(cost_lower), "cost_upper": num(cost_upper),
+             "objective_at_cost_lower": num(at_lower), "objective_at_cost_upper": num(at_upper), "basic": bool(basic)}
+            for name, value, reduced_cost, cost, cost_lower, cost_upper, at_lower, at_upper, basic in zip(
+                *(table[column].tolist() for column in ("name", "value", "reduced_cost", "cost", "cost_lower",
+                                                         "cost_upper", "objective_at_cost_lower",
+                                                         "objective_at_cost_upper", "basic")), strict=True)]
+        table = self.table("constraints")
         constraints = [
-            {"name": r.name, "group": r.group, "kind": r.kind, "activity": num(r.activity),
-             "slack": num(r.slack), "dual": num(r.dual), "rhs": num(r.rhs), "rhs_lower": num(r.rhs_lower),
-             "rhs_upper": num(r.rhs_upper), "objective_at_rhs_lower": num(r.objective_at_rhs_lower),
-             "objective_at_rhs_upper": num(r.objective_at_rhs_upper), "dual_left": num(r.dual_left),
-             "dual_right": num(r.dual_right), "dual_left_from": num(r.dual_left_from),
-             "dual_right_to": num(r.dual_right_to), "degenerate": bool(r.degenerate),
-             "one_sided": bool(r.one_sided),
-             "binding": bool(r.binding), "resource": bool(r.resource), "unit": r.unit}
-            for r in self.constraints.itertuples(index=False)]
+            {"name": r["name"], "group": r["group"], "kind": r["kind"], "activity": num(r["activity"]),
+             "slack": num(r["slack"]), "dual": num(r["dual"]), "rhs": num(r["rhs"]), "rhs_lower": num(r["rhs_lower"]),
+             "rhs_upper": num(r["rhs_upper"]), "objective_at_rhs_lower": num(r["objective_at_rhs_lower"]),
+             "objective_at_rhs_upper": num(r["objective_at_rhs_upper"]), "dual_left": num(r["dual_left"]),
+             "dual_right": num(r["dual_right"]), "dual_left_from": num(r["dual_left_from"]),
+             "dual_right_to": num(r["dual_right_to"]), "degenerate": bool(r["degenerate"]),
+             "one_sided": bool(r["one_sided"]),
+             "binding": bool(r["binding"]), "resource": bool(r["resource"]), "unit": r["unit"]}
+            for r in _row_dicts(table)]
         return {"model": self.model_name, "objective": num(self.objective), "sense": self.sense,
                 "objective_unit": self.objective_unit, "stage": self.stage, "problem_class": self.problem_class,
                 "dual_meaning": self.dual_label, "solver": self.solver, "notes": list(self.notes),
                 "degeneracy": self.degeneracy.as_dict(), "variables": variables, "constraints": constraints,
-                "bounds": _records(self.bounds), "step": self.step,
-                "steps": _records(self.steps) if self.steps is not None else None}
+                "bounds": _records(self.table("bounds")), "step": self.step,
+                "steps": _records(self.table("steps")) if self.__dict__["_steps"] is not None else None}
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent)
@@ -168,74 +226,102 @@ class SensitivityReport(Readable):
         lines.extend(f"note: {note}" for note in self.notes)
         lines.extend(f"note: {line}" for line in self.degeneracy.summary())
         per = f" ({unit} per unit)" if unit else ""
-        variables = self.variables.head(max_rows)
-        lines += ["", "Variable cells", _table(pd.DataFrame({
-            "Name": variables["name"], "Final value": variables["value"],
-            f"Reduced cost{per}": variables["reduced_cost"],
-            "Objective coef.": variables["cost"], "Allowable increase": variables["allowable_increase"],
-            "Allowable decrease": variables["allowable_decrease"]}))]
-        bounds = self.bounds[self.bounds["active"]].head(max_rows) if len(self.bounds) else self.bounds
+        all_variables, all_constraints = self.table("variables"), self.table("constraints")
+        variables = all_variables.head(max_rows)
+        lines += ["", "Variable cells", _table([
+            ("Name", variables["name"]), ("Final value", variables["value"]),
+            (f"Reduced cost{per}", variables["reduced_cost"]), ("Objective coef.", variables["cost"]),
+            ("Allowable increase", variables["allowable_increase"]),
+            ("Allowable decrease", variables["allowable_decrease"])])]
+        bounds = self.table("bounds")
+        if len(bounds):
+            bounds = bounds.take(bounds["active"].astype(bool)).head(max_rows)
         if len(bounds):
             lines += ["", f"Active variable bounds (reduced cost = change of the objective{per} per unit of the "
-                      "bound)", _table(pd.DataFrame({
-                          "Name": bounds["name"], "Bound": bounds["bound"], "Limit": bounds["limit"],
-                          "Unit": bounds["unit"], f"Reduced cost{per}": bounds["reduced_cost"],
-                          "Limit from": bounds["limit_lower"], "Limit to": bounds["limit_upper"]}))]
-        constraints = self.constraints.head(max_rows)
+                      "bound)", _table([
+                          ("Name", bounds["name"]), ("Bound", bounds["bound"]), ("Limit", bounds["limit"]),
+                          ("Unit", bounds["unit"]), (f"Reduced cost{per}", bounds["reduced_cost"]),
+                          ("Limit from", bounds["limit_lower"]), ("Limit to", bounds["limit_upper"])])]
+        constraints = all_constraints.head(max_rows)
         price = self.dual_label[0].upper() + self.dual_label[1:]
-        table = pd.DataFrame({
-            "Name": constraints["name"], "Final value": constraints["activity"],
-            f"{price}{per}": constraints["dual"], "R.H. side": constraints["rhs"],
-            "Allowable increase": constraints["allowable_increase"],
-            "Allowable decrease": constraints["allowable_decrease"]})
-        bought = self._bought(constraints)
+        table: list[tuple[str, Any]] = [
+            ("Name", constraints["name"]), ("Final value", constraints["activity"]),
+            (f"{price}{per}", constraints["dual"]), ("R.H. side", constraints["rhs"]),
+            ("Allowable increase", constraints["allowable_increase"]),
+            ("Allowable decrease", constraints["allowable_decrease"])]
+        bought = self._bought(constraints, all_variables)
         if bought is not None:  # capacity shown as everywhere: base (R.H. side), bought, and the usage it allows
-            table.insert(1, "Usage", constraints["activity"].to_numpy(dtype=float) + bought)
-            table.insert(5, "Bought", bought)
-        row_units = constraints["unit"].fillna("").astype(str)
-        if (row_units != "").any():  # the unit of each row's value, right-hand side and "per unit"
-            table["Unit"] = row_units.replace("", "-")
-        if constraints["one_sided"].any():
-            table["Price left"] = constraints["dual_left"]
-            table["Price right"] = constraints["dual_right"]
+            table.insert(1, ("Usage", np.asarray(constraints["activity"], dtype=float) + bought))
+            table.insert(5, ("Bought", bought))
+        row_units = ["" if unit_name is None or (isinstance(unit_name, float) and math.isnan(unit_name))
+                     else str(unit_name) for unit_name in constraints["unit"].tolist()]
+        if any(row_units):  # the unit of each row's value, right-hand side and "per unit"
+            table.append(("Unit", _objects([text or "-" for text in row_units])))
+        if np.asarray(constraints["one_sided"], dtype=bool).any():
+            table.append(("Price left", constraints["dual_left"]))
+            table.append(("Price right", constraints["dual_right"]))
         lines += ["", "Constraints", _table(table)]
-        if self.steps is not None and len(self.steps):
+        steps = self.table("steps")
+        if len(steps):
             lines += ["", f"MILP re-solves: optimal objective{' in ' + unit if unit else ''} after moving each "
                       f"binding or near-binding limit by {format_number(self.step)} of its unit",
-                      _table(self.step_table())]
-        hidden = max(len(self.variables), len(self.constraints)) - max_rows
+                      _table(list(_step_columns(steps).items()))]
+        hidden = max(len(all_variables), len(all_constraints)) - max_rows
         if hidden > 0:
             lines.append(f"... {hidden} more rows; use --format json or csv for all")
         return "\n".join(lines)
 
-    def _bought(self, constraints: pd.DataFrame) -> np.ndarray | None:
+    @staticmethod
+    def _bought(constraints: Table, variables: Table) -> np.ndarray | None:
         """Capacity bought per row of a resource with provisioning (its ``<resource>_provisioned`` values)."""
-        values = dict(zip(self.variables["name"], self.variables["value"].astype(float)))
         names = [f"{group}_provisioned" + (f"[{label}]" if isinstance(label, str) and label else "")
-                 for group, label in zip(constraints["group"], constraints["label"])]
+                 for group, label in zip(constraints["group"].tolist(), constraints["label"].tolist(), strict=True)]
+        provisioned = _provisioned_names(variables)
+        if not any(name in provisioned for name in names):
+            return None
+        values = dict(zip(variables["name"].tolist(), np.asarray(variables["value"], dtype=float).tolist(),
+                          strict=True))
         bought = np.array([values.get(name, np.nan) for name in names], dtype=float)  # NaN: not a resource row
         return bought if np.any(np.abs(np.nan_to_num(bought)) > 1e-9) else None
 
     def step_table(self) -> pd.DataFrame:
         """The MILP step re-solves as a table for people (what moved, +step, -step, status)."""
-        steps = self.steps if self.steps is not None else pd.DataFrame(columns=STEP_COLUMNS)
-        return pd.DataFrame({
-            "Limit": [f"{what} of {name}" if what != "rhs" else name
-                      for what, name in zip(steps["what"], steps["name"], strict=True)],
-            "Value": steps["limit"], "Unit": steps["unit"], "Change +step": steps["change_up"],
-            "Change -step": steps["change_down"],
-            "Status +/-": [f"{up}/{down}" for up, down in zip(steps["status_up"], steps["status_down"], strict=True)],
-        })
+        import pandas as pd
+
+        return pd.DataFrame(_step_columns(self.table("steps")))
 
 
-def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
-    if frame is None:
-        return []
-    return [{str(key): json_ready(value) for key, value in row.items()} for row in frame.to_dict(orient="records")]
+def _provisioned_names(variables: Table) -> set[str]:
+    return {name for name in variables["name"].tolist() if isinstance(name, str) and "_provisioned" in name}
 
 
-def _table(frame: pd.DataFrame) -> str:
-    return frame.to_string(index=False, formatters={column: _cell for column in frame.columns}, na_rep="-")
+def _step_columns(steps: Table) -> dict[str, Any]:
+    return {
+        "Limit": _objects([f"{what} of {name}" if what != "rhs" else name
+                           for what, name in zip(steps["what"].tolist(), steps["name"].tolist(), strict=True)]),
+        "Value": steps["limit"], "Unit": steps["unit"], "Change +step": steps["change_up"],
+        "Change -step": steps["change_down"],
+        "Status +/-": _objects([f"{up}/{down}" for up, down in zip(steps["status_up"].tolist(),
+                                                                     steps["status_down"].tolist(), strict=True)]),
+    }
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def _row_dicts(table: Table) -> list[dict[str, Any]]:
+    return [dict(zip(table.columns, row, strict=True)) for row in table.rows()]
+
+
+def _records(table: Table) -> list[dict[str, Any]]:
+    return [{str(key): json_ready(value) for key, value in row.items()} for row in _row_dicts(table)]
+
+
+def _table(columns: list[tuple[str, Any]]) -> str:
+    return text_table(columns, _cell)
 
 
 def _cell(value: Any) -> str:
@@ -371,6 +457,8 @@ def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
                              np.abs(np.nan_to_num(report.constraints["dual"].to_numpy(dtype=float)))])
     limits, left_out = milp_limits_skipped(analysis, x, step, max_steps, weight)
     skipped = len(left_out)
+    import pandas as pd  # MILP step tables are DataFrames (step_effects)
+
     report.skipped_limits = pd.DataFrame.from_records(limit_names(analysis, left_out),
                                                       columns=["name", "what", "group", "label", "unit", "limit"])
     report.steps = step_effects(analysis, limits, mip_objective, step=step, options=options,
@@ -575,7 +663,7 @@ def _zero_noise(values: np.ndarray, form: StandardForm) -> np.ndarray:
 def _constraint_frame(analysis: AnalysisModel, kinds: np.ndarray, activity: np.ndarray, dual: np.ndarray,
                       rhs: np.ndarray, rhs_lower: np.ndarray, rhs_upper: np.ndarray, obj_lower: np.ndarray,
                       obj_upper: np.ndarray, dual_left: np.ndarray, dual_right: np.ndarray, left_from: np.ndarray,
-                      right_to: np.ndarray, degenerate: np.ndarray, one_sided: np.ndarray) -> pd.DataFrame:
+                      right_to: np.ndarray, degenerate: np.ndarray, one_sided: np.ndarray) -> Table:
     # an interior-point answer (QP, cone) meets its bounds only to the solver's tolerance
     tolerance = 1e-9 if analysis.form.Q is None and not analysis.form.cones else 1e-6
     with np.errstate(invalid="ignore"):
@@ -583,7 +671,7 @@ def _constraint_frame(analysis: AnalysisModel, kinds: np.ndarray, activity: np.n
         binding = np.isfinite(rhs) & (slack <= tolerance * (1.0 + np.abs(rhs)))
         slack = np.where(binding, 0.0, slack)
     groups, labels, units, resource = _row_groups(analysis)
-    return pd.DataFrame({
+    return Table({
         "name": analysis.row_names(), "group": groups, "label": labels, "kind": kinds, "activity": activity,
         "slack": slack, "dual": dual, "rhs": rhs, "rhs_lower": rhs_lower, "rhs_upper": rhs_upper,
         "allowable_increase": rhs_upper - rhs, "allowable_decrease": rhs - rhs_lower,
@@ -643,7 +731,7 @@ def ranging_without_rows(form: StandardForm, result: BackendResult) -> tuple[Ran
 
 
 def _bound_frame(analysis: AnalysisModel, x: np.ndarray, reduced: np.ndarray,
-                 ranged: tuple[Ranging, np.ndarray] | None, z: float) -> pd.DataFrame:
+                 ranged: tuple[Ranging, np.ndarray] | None, z: float) -> Table:
     """One row per finite upper bound and per nonzero finite lower bound of a column.
 
     ``reduced_cost`` is the change of the optimal objective per unit of the bound when
@@ -696,26 +784,28 @@ def _bound_frame(analysis: AnalysisModel, x: np.ndarray, reduced: np.ndarray,
         with np.errstate(invalid="ignore"):
             obj_low = np.where(rate == 0, z, z + rate * (low - limit[cols]))
             obj_up = np.where(rate == 0, z, z + rate * (up - limit[cols]))
-        frames.append(pd.DataFrame({
+        frames.append({
             "name": names[cols], "group": groups[cols], "label": labels[cols],
-            "unit": [units.get(str(g), "") for g in groups[cols]], "bound": which, "limit": limit[cols],
+            "unit": _objects([units.get(str(g), "") for g in groups[cols]]),
+            "bound": _objects([which] * cols.size), "limit": limit[cols],
             "value": value, "active": act, "reduced_cost": rate, "limit_lower": low, "limit_upper": up,
-            "objective_at_limit_lower": obj_low, "objective_at_limit_upper": obj_up, "column": cols}))
+            "objective_at_limit_lower": obj_low, "objective_at_limit_upper": obj_up, "column": cols})
     if not frames:
-        return pd.DataFrame(columns=[*BOUND_COLUMNS, "column"])
-    return pd.concat(frames, ignore_index=True)
+        return Table(None, [*BOUND_COLUMNS, "column"])
+    return Table({name: np.concatenate([frame[name] for frame in frames]) for name in frames[0]},
+                 [*BOUND_COLUMNS, "column"])
 
 
 def _variable_frame(analysis: AnalysisModel, x: np.ndarray, reduced: np.ndarray, cost_lower: np.ndarray,
                     cost_upper: np.ndarray, obj_lower: np.ndarray, obj_upper: np.ndarray,
-                    basic_col: np.ndarray) -> pd.DataFrame:
+                    basic_col: np.ndarray) -> Table:
     form = analysis.form
     groups = np.empty(form.num_cols, dtype=object)
     labels = np.empty(form.num_cols, dtype=object)
     for group in analysis.col_groups:
         groups[group.start:group.stop] = group.name
         labels[group.start:group.stop] = [group.label_text(k) for k in range(group.size)]
-    return pd.DataFrame({
+    return Table({
         "name": analysis.col_names(), "group": groups, "label": labels, "value": x,
         "reduced_cost": _zero_noise(reduced, form), "cost": form.c, "cost_lower": cost_lower,
         "cost_upper": cost_upper, "allowable_increase": cost_upper - form.c, "allowable_decrease": form.c - cost_lower,

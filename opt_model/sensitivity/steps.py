@@ -15,14 +15,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from opt_model.formatting import format_number, objective_unit_text
 from opt_model.sensitivity.problem import EQ, FREE, GE, AnalysisModel
 from solvers import Session, SolveStatus
+
+if TYPE_CHECKING:  # pandas is imported by step_effects, when a step table is made
+    import pandas as pd
 
 STEP_COLUMNS = ["name", "what", "group", "label", "unit", "limit", "step", "objective_up", "objective_down",
                 "change_up", "change_down", "status_up", "status_down", "gap_up", "gap_down"]
@@ -141,6 +143,8 @@ def step_effects(analysis: AnalysisModel, limits: Sequence[Limit], nominal_objec
     >>> table[["name", "change_up", "change_down"]].values.tolist()
     [['weight', 0.0, -5.0]]
     """
+    import pandas as pd
+
     steps = np.broadcast_to(np.asarray(step, dtype=float), (len(limits),))
     records = limit_names(analysis, limits)
     if not limits:

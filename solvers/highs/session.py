@@ -103,6 +103,7 @@ class HighsSession:
         self._solved = False
         self._start = False
         self._lp = form.problem_class is ProblemClass.LP
+        self._transpose: tuple[Any, Any] | None = None  # (A, A' as CSR): reduced costs c - A'y after each solve
         self._version = f"{self._highs.versionMajor()}.{self._highs.versionMinor()}.{self._highs.versionPatch()}"
 
     # capabilities (the Session protocol's flags) ----------------------------------------
@@ -142,6 +143,16 @@ class HighsSession:
 
     def change_row_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
         """Set row bounds (right-hand sides) in one vectorised call."""
+        if type(indices) is list and len(indices) == 1 and type(lower) is list and type(upper) is list \
+                and len(lower) == 1 and len(upper) == 1:  # one row (re-solve loops): no array round trip
+            row, low_value, up_value = indices[0], lower[0], upper[0]
+            if isinstance(row, (int, np.integer)) and 0 <= row < self.form.row_lower.shape[0] \
+                    and isinstance(low_value, float) and isinstance(up_value, float) \
+                    and low_value == low_value and up_value == up_value:  # (NaN fails ==; the general path says why)
+                self.form.row_lower[row] = low_value
+                self.form.row_upper[row] = up_value
+                check_status(self._highs.changeRowBounds(int(row), low_value, up_value), "changing row bounds")
+                return
         idx, low, up = set_bounds(self.form, "row", indices, lower, upper)
         check_status(self._highs.changeRowsBounds(idx.size, idx, low, up), "changing row bounds")
 
@@ -157,6 +168,7 @@ class HighsSession:
         for i, j, v in zip(row_idx.tolist(), col_idx.tolist(), vals.tolist(), strict=True):
             check_status(change(i, j, v), "changing a coefficient")
         set_coefficients(self.form, row_idx, col_idx, vals)
+        self._transpose = None
 
     def change_sense(self, sense: Sense) -> None:
         self.form.sense = sense
@@ -302,7 +314,7 @@ class HighsSession:
         if self._lp and int(info.dual_solution_status) == 2:
             row_dual = np.fromiter(solution.row_dual, dtype=np.float64, count=self.form.num_rows)
             result.row_dual = row_dual
-            reduced_cost = self.form.c - self.form.A.T @ row_dual
+            reduced_cost = self.form.c - self._a_transpose() @ row_dual
             reduced_cost[np.abs(reduced_cost) <= 1e-12 * (1.0 + np.abs(self.form.c))] = 0.0
             result.reduced_cost = reduced_cost
         if self.form.is_mip:
@@ -313,6 +325,13 @@ class HighsSession:
             residuals = check_optimality(self.form, x, activity, result.row_dual, result.reduced_cost,
                                          result.objective, self.tolerances)
         return result, residuals
+
+    def _a_transpose(self) -> Any:
+        """``A'`` as a CSR matrix, made once per matrix (the same sums, in the same order, as ``A.T @ y``)."""
+        A = self.form.A
+        if self._transpose is None or self._transpose[0] is not A:
+            self._transpose = (A, A.T.tocsr())
+        return self._transpose[1]
 
     # analysis -------------------------------------------------------------------------------
     def ranging(self) -> Ranging:
