@@ -298,11 +298,13 @@ class _Intervals:
 
     ``row``, ``col`` and ``nominal`` are views of the resolved entries when the
     parameters' entries follow each other; ``center`` and ``entries`` are made when
-    first asked for (the budget counterpart needs neither).
+    first asked for (the budget counterpart needs neither).  All are read-only.
     """
 
     def __init__(self, row: np.ndarray, col: np.ndarray, nominal: np.ndarray, half: np.ndarray, parts: list[_Part],
                  moved: np.ndarray, entries: np.ndarray | None = None) -> None:
+        for values in (row, col, nominal, half):  # shared with the plan and the model's matrix: never written
+            values.flags.writeable = False
         self.row, self.col, self.nominal, self.half = row, col, nominal, half
         self.parts = parts
         self.moved = moved
@@ -349,6 +351,7 @@ class _Intervals:
                 out = slice(at, at + part.stop - part.start)
                 center[out] = _center(part, self.nominal[out])
                 at = out.stop
+            center.flags.writeable = False
             self._center = center
         return self._center
 
