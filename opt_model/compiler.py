@@ -27,7 +27,7 @@ from opt_model.constraints import ConstraintBlock, ConstraintDef, MatrixConstrai
 from opt_model.convex import ConeSpec
 from opt_model.errors import ModelError
 from opt_model.expressions import LinearExpression, QuadraticExpression
-from opt_model.variables import VarKind
+from opt_model.variables import VarKind, column_range_start
 from solvers import ConeBlock, Integrality, NameBlock, NameMap, Sense, StandardForm
 from solvers.files import MAX_COEFFICIENT
 from solvers.names import CONSTRAINT, RESOURCE, VARIABLE
@@ -158,6 +158,8 @@ def _is_range(ordered: np.ndarray, first: int) -> bool:
     """Whether ``ordered`` (in C order) is ``first, first + 1, ...``, checked piece by piece (no full copy)."""
     if ordered.ndim == 0:
         return int(ordered) == first
+    if column_range_start(ordered) == first:
+        return True  # a contiguous view of a variable block's own indices: known without reading them
     per_row = ordered.size // ordered.shape[0] if ordered.shape[0] else 0
     base = np.arange(min(ordered.size, _CHUNK + per_row), dtype=np.int64)
     for start, stop in _chunks(ordered):
@@ -184,6 +186,22 @@ def _copy_into(out: np.ndarray, view: np.ndarray, low: int, high: int) -> None:
             np.copyto(target[start:stop], view[start:stop], casting="same_kind")
     else:
         out[:] = view.reshape(-1)[low:high]
+
+
+def _copy_interleaved(pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    """``_copy_into(out, view, 0, view.size)`` for each pair, the views all of one shape, piece by piece.
+
+    Each cache-sized piece of the matrix receives every segment's terms before the next piece is
+    touched, so the interleaved output is written while it is in cache rather than once per segment.
+    """
+    targets = []
+    for out, view in pairs:
+        target = out.view()
+        target.shape = view.shape  # a view of ``out``: raises rather than copy
+        targets.append((target, view))
+    for start, stop in _chunks(pairs[0][1]):
+        for target, view in targets:
+            np.copyto(target[start:stop], view[start:stop], casting="same_kind")
 
 
 def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_starts: list[int], n: int,
@@ -238,9 +256,15 @@ def _columnwise(definitions: list[ConstraintDef | MatrixConstraintDef], row_star
                                              len(covering), dtype=np.int32)
         index = np.empty((high - low, len(covering)), dtype=np.int32)
         value = np.empty((high - low, len(covering)), dtype=np.float64)
+        together = all((seg.first, seg.stop) == (low, high) and seg.rows.shape == covering[0].rows.shape
+                       and seg.rows.ndim for seg in covering)  # whole segments of one shape: copied side by side
+        if together:
+            _copy_interleaved([(index[:, k], seg.rows) for k, seg in enumerate(covering)]
+                              + [(value[:, k], seg.coeffs) for k, seg in enumerate(covering)])
         for k, seg in enumerate(covering):
-            _copy_into(index[:, k], seg.rows, low - seg.first, high - seg.first)
-            _copy_into(value[:, k], seg.coeffs, low - seg.first, high - seg.first)
+            if not together:
+                _copy_into(index[:, k], seg.rows, low - seg.first, high - seg.first)
+                _copy_into(value[:, k], seg.coeffs, low - seg.first, high - seg.first)
             if shared is not None and seg.expr is not None and (low, high) == (seg.first, seg.stop):
                 shared[id(seg.expr.coeffs)] = _held_view(value[:, k], seg)
         index_parts.append(index.reshape(-1))

@@ -164,7 +164,7 @@ class LinearExpression(ExpressionOps):
     def _scale(self, factor: float) -> LinearExpression:
         if not np.isfinite(factor):
             raise ModelError(f"cannot multiply {self.describe()} by {factor}; coefficients must be finite")
-        const = self.const * factor if self.const.any() else self.const
+        const = self.const * factor if _nonzero(self.const) else self.const
         return LinearExpression(self.model, self.dims, self.vars, self.coeffs * factor, const,
                                 self.blocks, self.unique)
 
@@ -223,7 +223,7 @@ class LinearExpression(ExpressionOps):
                                      f"{dims_text(other.dims)}: expand the expression first with .expand(...)")
                 return LinearExpression.constant(other * float(self.const), self.model)
             values = other.aligned_to(self.dims, self.describe())
-            const = self.const * values if self.const.any() else self.const
+            const = self.const * values if _nonzero(self.const) else self.const
             return LinearExpression(self.model, self.dims, self.vars, _times(self.coeffs, values),
                                     const, self.blocks, self.unique)
         if isinstance(other, QuadraticExpression):
@@ -246,7 +246,7 @@ class LinearExpression(ExpressionOps):
         new_shape = (*shape_of(kept), -1)
         vars = np.transpose(self.vars, perm).reshape(new_shape)
         coeffs = np.transpose(self.coeffs, perm).reshape(new_shape)
-        const = self.const.sum(axis=tuple(axes))
+        const = np.zeros(shape_of(kept)) if _zero_broadcast(self.const) else self.const.sum(axis=tuple(axes))
         return LinearExpression(self.model, kept, vars, coeffs, np.asarray(const, dtype=np.float64),
                                 self.blocks, self.unique)
 
@@ -389,6 +389,18 @@ class QuadraticExpression:
 
     def __bool__(self) -> bool:
         raise ModelError("a quadratic expression has no truth value")
+
+
+def _zero_broadcast(array: np.ndarray) -> bool:
+    """Whether ``array`` is one +0.0 broadcast (a variable's constants): known from one entry, no pass over it."""
+    return array.size > 0 and not any(array.strides) and array.flat[0] == 0.0 and not np.signbit(array.flat[0])
+
+
+def _nonzero(const: np.ndarray) -> bool:
+    """``const.any()``, without reading a broadcast of one number entry by entry."""
+    if const.size and not any(const.strides):
+        return bool(const.flat[0] != 0.0)
+    return bool(const.any())
 
 
 def _times(coeffs: np.ndarray, values: np.ndarray) -> np.ndarray:

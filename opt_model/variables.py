@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,25 @@ from opt_model.labeled import LabeledArray, data
 
 if TYPE_CHECKING:
     from opt_model.model import Model
+
+
+_COLUMN_RANGES: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+"""The read-only ``arange`` buffers behind :attr:`Variable.indices`, by ``id``."""
+
+
+def column_range_start(array: np.ndarray) -> int | None:
+    """The first column of ``array`` when it is known, without reading it, to hold consecutive columns in C order.
+
+    That is a C-contiguous view of a variable block's indices (their buffer is a read-only
+    ``arange``); for anything else (copies, transposed or strided views) this returns None and
+    callers compare the values.
+    """
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if array.size and _COLUMN_RANGES.get(id(root)) is root and array.flags.c_contiguous:
+        return int(array.flat[0])
+    return None
 
 
 class VarKind(str, Enum):
@@ -52,7 +72,10 @@ class Variable(ExpressionOps):
     def indices(self) -> np.ndarray:
         """Column positions of the block, shaped like its dims (int32)."""
         if self._indices is None:
-            self._indices = np.arange(self.start, self.start + self.size, dtype=np.int32).reshape(shape_of(self.dims))
+            columns = np.arange(self.start, self.start + self.size, dtype=np.int32)
+            columns.flags.writeable = False
+            _COLUMN_RANGES[id(columns)] = columns
+            self._indices = columns.reshape(shape_of(self.dims))
         return self._indices
 
     def describe(self) -> str:
