@@ -147,6 +147,10 @@ def test_uncertain_entries_are_every_stored_coefficient_of_the_blocks(case: str)
     assert unc.coef_row.tolist() == rows
     assert unc.coef_col.tolist() == cols
     assert unc.coef_nominal.tolist() == values
+    num_rows = analysis.form.num_rows  # per-row counts and order, read from the blocks' row pointers
+    assert np.array_equal(unc.coefficients_per_row(), np.bincount(unc.coef_row, minlength=num_rows))
+    assert np.array_equal(unc.rows, np.union1d(unc.coef_row, unc.rhs_row))
+    assert unc.coefficient_rows_sorted() == bool(np.all(np.diff(unc.coef_row) >= 0))
     plan = resolve_plan(analysis, params)  # the plan made later from the same entries equals the eager one
     lazy = unc.plan
     for name in ("entry_factor", "entry_kind", "entry_row", "entry_col", "entry_nominal", "entry_relative"):

@@ -340,7 +340,7 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
                 return None
             abs_sign = np.where(nonneg, 1.0, -1.0)
     moved = uncertainty.shifted_coefficients()
-    if n_coef > 1 and not bool((coef_row[1:] >= coef_row[:-1]).all()):
+    if n_coef > 1 and not uncertainty.coefficient_rows_sorted():
         order = _stable_order(coef_row, m)
         coef_row, coef_col, half = coef_row[order], coef_col[order], half[order]
         if abs_sign is not None:

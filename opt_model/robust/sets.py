@@ -199,8 +199,7 @@ class RowUncertainty:
         """Rows with at least one uncertain number (sorted)."""
         cached = self.__dict__.get("_rows")
         if cached is None:
-            flags = np.zeros(self.analysis.form.num_rows, dtype=bool)
-            flags[self.coef_row] = True
+            flags = self.coefficients_per_row() > 0
             flags[self.rhs_row] = True
             cached = self.__dict__["_rows"] = np.flatnonzero(flags).astype(np.int64)
         return cached
@@ -235,11 +234,15 @@ class RowUncertainty:
         return A, lower, upper
 
     def coefficients_per_row(self) -> np.ndarray:
-        """Number of uncertain coefficients of each row (computed once; do not modify)."""
+        """Number of uncertain coefficients of each row (computed once, from the blocks' rows; do not modify)."""
         cached = self.__dict__.get("_per_row")
         if cached is None:
-            cached = self.__dict__["_per_row"] = np.bincount(self.coef_row, minlength=self.analysis.form.num_rows)
+            cached = self.__dict__["_per_row"] = self.coef.per_row(self.entries, self.analysis.form.num_rows)
         return cached
+
+    def coefficient_rows_sorted(self) -> bool:
+        """Whether the uncertain coefficients come row by row (``coef_row`` never decreases)."""
+        return self.coef.rows_sorted(self.entries)
 
     def entries_per_row(self) -> np.ndarray:
         """Number of uncertain numbers (coefficients and right-hand side) of each row."""
@@ -341,6 +344,28 @@ class _Intervals:
             at = out.stop
         moved_at = np.concatenate(moved) if moved else np.zeros(0, dtype=np.int64)
         return cls(row, col, nominal, half, parts, moved_at, entries)
+
+    def _runs(self) -> list[tuple[int, int]]:
+        """The entry ranges of consecutive parts (one range when the parts follow each other)."""
+        runs: list[tuple[int, int]] = []
+        for part in self.parts:
+            if runs and runs[-1][1] == part.start:
+                runs[-1] = (runs[-1][0], part.stop)
+            else:
+                runs.append((part.start, part.stop))
+        return runs
+
+    def per_row(self, resolved: ResolvedEntries, num_rows: int) -> np.ndarray:
+        counts = np.zeros(num_rows, dtype=np.int64)
+        for start, stop in self._runs():
+            counts += resolved.row_counts(start, stop, num_rows)
+        return counts
+
+    def rows_sorted(self, resolved: ResolvedEntries) -> bool:
+        runs = self._runs()
+        if len(runs) == 1 and resolved.rows_sorted(*runs[0]):
+            return True
+        return bool((self.row[1:] >= self.row[:-1]).all())
 
     @property
     def center(self) -> np.ndarray:

@@ -100,11 +100,33 @@ class ResolvedEntries:
             return np.arange(count)
         return np.zeros(count, dtype=np.int64)
 
-    def span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows, columns and nominal values of entries ``start:stop`` (whole parameters)."""
+    def _picks(self, start: int, stop: int) -> list[_Pick]:
         first = int(np.searchsorted(self.offsets, start, side="right")) - 1
         last = int(np.searchsorted(self.offsets, stop, side="left"))
-        picks = [pick for pick in self.picks[first:last] if pick.size]
+        return [pick for pick in self.picks[first:last] if pick.size]
+
+    def row_counts(self, start: int, stop: int, num_rows: int) -> np.ndarray:
+        """How many of entries ``start:stop`` (whole parameters) lie in each row: from the blocks' row pointers."""
+        counts = np.zeros(num_rows, dtype=np.int64)
+        for pick in self._picks(start, stop):
+            if pick.indptr is None:
+                counts += np.bincount(pick.rows, minlength=num_rows)
+            else:
+                kept = pick.indptr if pick.keep is None else np.concatenate([[0], np.cumsum(pick.keep)])[pick.indptr]
+                np.add.at(counts, pick.rows, np.diff(kept))
+        return counts
+
+    def rows_sorted(self, start: int, stop: int) -> bool:
+        """Whether the rows of entries ``start:stop`` never decrease (checked on the blocks' rows, not per entry)."""
+        rows = [pick.rows for pick in self._picks(start, stop)]
+        if not rows:
+            return True
+        joined = np.concatenate(rows)
+        return bool((joined[1:] >= joined[:-1]).all())
+
+    def span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, columns and nominal values of entries ``start:stop`` (whole parameters)."""
+        picks = self._picks(start, stop)
         if picks and all(pick.at >= 0 and pick.keep is None for pick in picks) and \
                 all(a.at + a.size == b.at for a, b in zip(picks, picks[1:], strict=False)):
             # blocks of whole rows, one after the other in the matrix: one repeat, read-only views of its arrays
