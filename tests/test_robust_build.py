@@ -101,8 +101,12 @@ def general(unc: RowUncertainty, method: str, gamma: float = 0.0) -> StandardFor
     return builder.finish(method)
 
 
+@pytest.mark.parametrize("run_copy", [True, False])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_budget_and_box_forms_equal_the_general_builder_exactly(case: str) -> None:
+def test_budget_and_box_forms_equal_the_general_builder_exactly(case: str, run_copy: bool,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # both ways of writing the model's rows: copied run by run (long rows), scattered through masks (short rows)
+    monkeypatch.setattr("opt_model.robust.counterpart.RUN_COPY_MIN_ENTRIES", 0 if run_copy else 10**9)
     unc = row_uncertainty(allocation(), CASES[case])
     for gamma in (0.5, 3.0, 7.25):
         fused = budget_form(unc, gamma, "fused")
@@ -113,10 +117,13 @@ def test_budget_and_box_forms_equal_the_general_builder_exactly(case: str) -> No
     same_form(box, general(unc, "box"))
 
 
+@pytest.mark.parametrize("run_copy", [True, False])
 @pytest.mark.parametrize("seed", range(6))
-def test_fused_budget_on_mixed_rows_and_columns_equals_the_general_builder_exactly(seed: int) -> None:
+def test_fused_budget_on_mixed_rows_and_columns_equals_the_general_builder_exactly(
+        seed: int, run_copy: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.test_robust import random_protected_model
 
+    monkeypatch.setattr("opt_model.robust.counterpart.RUN_COPY_MIN_ENTRIES", 0 if run_copy else 10**9)
     model, params = random_protected_model(seed)
     unc = row_uncertainty(model, params)
     for gamma in (0.5, 1.0, 2.5):

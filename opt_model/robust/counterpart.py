@@ -359,19 +359,11 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
     added = 1 + per_coef + per_rhs  # entries appended to each protected row: z_t, then its p_e
     # the model's rows: runs of the model's entries alternate with the appended runs
     row_end = A.indptr[rows + 1].astype(np.int64)
-    model_runs = np.diff(np.concatenate([[0], row_end, [A.nnz]]))
     top_nnz = int(A.nnz + added.sum())
     budget_nnz = 3 * n_coef + 2 * n_rhs
     total_nnz = top_nnz + budget_nnz
     indices = np.empty(total_nnz, dtype=np.int32)
     data = np.empty(total_nnz)
-    runs = np.empty(2 * count + 1, dtype=np.int64)
-    runs[0::2] = model_runs
-    runs[1::2] = added
-    is_model = np.repeat(np.tile(np.array([True, False]), count + 1)[:2 * count + 1], runs)
-    top_indices = indices[:top_nnz]
-    top_data = data[:top_nnz]
-    top_indices[is_model] = A.indices
     values = A.data
     if moved.size:  # asymmetric intervals: the model's coefficients move to the centers
         at = _positions(A, uncertainty.coef_row[moved], uncertainty.coef_col[moved])
@@ -379,26 +371,14 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
             return None
         values = values.copy()
         values[at] += (uncertainty.coef_center - uncertainty.coef_nominal)[moved]
-    top_data[is_model] = values
-    # the appended runs, protected row by protected row: z_t (sign * Gamma), then p_e (sign) of its coefficients,
-    # then of its right-hand side; the coefficients' p_e fill every appended slot that is neither a z_t nor a
-    # right-hand side's p_e.  Written in place: positions in the top block, no appended arrays.
-    appended = ~is_model
+    z_cols = np.arange(n, n + count, dtype=np.int32)
+    p_cols = np.arange(n + count, n + count + entries, dtype=np.int32)  # coefficients' p_e, then right-hand sides'
     row_sign = sign[rows]
-    if (row_sign == row_sign[0]).all():  # all <= (or all >=): one value
-        top_data[appended] = row_sign[0]
+    top = _TopBlock(A.indices, values, row_end, per_coef, per_rhs, z_cols, p_cols, n_coef, row_sign, gamma)
+    if count * RUN_COPY_MIN_ENTRIES <= top_nnz:  # long rows: copy them run by run
+        top.copy_runs(indices[:top_nnz], data[:top_nnz])
     else:
-        top_data[appended] = np.repeat(row_sign, added)
-    run_start = np.cumsum(added) - added  # appended entries before each protected row's run
-    head_at = row_end + run_start  # the run's first slot in the top block: z_t
-    rhs_pos = np.searchsorted(rows, rhs_row)
-    rhs_at = head_at[rhs_pos] + 1 + per_coef[rhs_pos] + (np.arange(n_rhs) - (np.cumsum(per_rhs) - per_rhs)[rhs_pos])
-    appended[head_at] = False
-    appended[rhs_at] = False
-    top_indices[appended] = np.arange(n + count, n + count + n_coef, dtype=np.int32)
-    top_indices[head_at] = np.arange(n, n + count, dtype=np.int32)
-    top_indices[rhs_at] = np.arange(n + count + n_coef, n + count + entries, dtype=np.int32)
-    top_data[head_at] = row_sign * gamma
+        top.scatter(indices[:top_nnz], data[:top_nnz], np.searchsorted(rows, rhs_row))
     top_indptr = A.indptr.astype(np.int64)
     shift = np.zeros(m, dtype=np.int64)
     shift[rows] = added
@@ -407,17 +387,16 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
     coef_indices = indices[top_nnz:top_nnz + 3 * n_coef]
     coef_data = data[top_nnz:top_nnz + 3 * n_coef]
     coef_indices[0::3] = coef_col
-    coef_indices[1::3] = np.repeat(np.arange(n, n + count, dtype=np.int32), per_coef)
-    coef_indices[2::3] = np.arange(n + count, n + count + n_coef, dtype=np.int32)
+    coef_indices[1::3] = np.repeat(z_cols, per_coef)
+    coef_indices[2::3] = p_cols[:n_coef]
+    coef_data.fill(1.0)
     if abs_sign is None:
         np.negative(half, out=coef_data[0::3])
     else:
         coef_data[0::3] = -abs_sign * half
-    coef_data[1::3] = 1.0
-    coef_data[2::3] = 1.0
     rhs_indices = indices[top_nnz + 3 * n_coef:]
-    rhs_indices[0::2] = n + rhs_pos
-    rhs_indices[1::2] = np.arange(n + count + n_coef, n + count + entries, dtype=np.int32)
+    rhs_indices[0::2] = z_cols[np.searchsorted(rows, rhs_row)]
+    rhs_indices[1::2] = p_cols[n_coef:]
     data[top_nnz + 3 * n_coef:] = 1.0
     index_type = np.int32 if total_nnz < np.iinfo(np.int32).max else np.int64
     indptr = np.empty(m + entries + 1, dtype=index_type)
@@ -452,6 +431,80 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
         col_lower=_extend(uncertainty.col_lower, extra, 0.0), col_upper=_extend(uncertainty.col_upper, extra, np.inf),
         sense=form.sense, constant=form.constant, integrality=integrality, Q=Q, cones=cones,
         col_names=col_names, row_names=row_names, name=name, metadata=dict(form.metadata))
+
+
+RUN_COPY_MIN_ENTRIES = 256
+"""The budget counterpart copies the model's rows run by run (one slice per protected row, fast copies) when its
+rows hold at least this many entries per protected row on average; else it scatters them through masks."""
+
+
+@dataclass
+class _TopBlock:
+    """The model's rows of the budget counterpart: each protected row gains ``z_t`` (``sign * Gamma``), then the
+    ``p_e`` (``sign``) of its coefficients, then of its right-hand side, after its own (sorted) entries."""
+
+    indices: np.ndarray
+    values: np.ndarray
+    row_end: np.ndarray
+    """End of each protected row's entries in the model's arrays."""
+    per_coef: np.ndarray
+    per_rhs: np.ndarray
+    z_cols: np.ndarray
+    p_cols: np.ndarray
+    n_coef: int
+    row_sign: np.ndarray
+    gamma: float
+
+    def copy_runs(self, out_indices: np.ndarray, out_data: np.ndarray) -> None:
+        """Concatenate views: model run, ``z_t``, the row's coefficient ``p_e``, its right-hand side's ``p_e``."""
+        ends = self.row_end.tolist()
+        starts = [0, *ends[:-1]]
+        coef_end = np.cumsum(self.per_coef).tolist()
+        coef_start = [0, *coef_end[:-1]]
+        rhs_end = (self.n_coef + np.cumsum(self.per_rhs)).tolist()
+        rhs_start = [self.n_coef, *rhs_end[:-1]]
+        added = (1 + self.per_coef + self.per_rhs).tolist()
+        longest = max(added, default=1)
+        runs = {}  # one appended-values run per sign: [sign * Gamma, sign, sign, ...]
+        for value in np.unique(self.row_sign).tolist():
+            run = np.full(longest, value)
+            run[0] = value * self.gamma
+            runs[value] = run
+        signs = self.row_sign.tolist()
+        indices, values, z_cols, p_cols = self.indices, self.values, self.z_cols, self.p_cols
+        index_parts: list[np.ndarray] = []
+        value_parts: list[np.ndarray] = []
+        for k, (start, end) in enumerate(zip(starts, ends, strict=True)):
+            index_parts += (indices[start:end], z_cols[k:k + 1], p_cols[coef_start[k]:coef_end[k]],
+                            p_cols[rhs_start[k]:rhs_end[k]])
+            value_parts += (values[start:end], runs[signs[k]][:added[k]])
+        last = ends[-1] if ends else 0
+        index_parts.append(indices[last:])
+        value_parts.append(values[last:])
+        np.concatenate(index_parts, out=out_indices)
+        np.concatenate(value_parts, out=out_data)
+
+    def scatter(self, out_indices: np.ndarray, out_data: np.ndarray, rhs_pos: np.ndarray) -> None:
+        """The same through masks over the whole block (many short rows)."""
+        count = self.row_end.size
+        added = 1 + self.per_coef + self.per_rhs
+        runs = np.empty(2 * count + 1, dtype=np.int64)
+        runs[0::2] = np.diff(np.concatenate([[0], self.row_end, [self.indices.size]]))
+        runs[1::2] = added
+        is_model = np.repeat(np.tile(np.array([True, False]), count + 1)[:2 * count + 1], runs)
+        out_indices[is_model] = self.indices
+        out_data[is_model] = self.values
+        appended = ~is_model
+        out_data[appended] = np.repeat(self.row_sign, added)
+        head_at = self.row_end + np.cumsum(added) - added  # z_t: the first slot of each appended run
+        rhs_rank = np.arange(rhs_pos.size) - (np.cumsum(self.per_rhs) - self.per_rhs)[rhs_pos]
+        rhs_at = head_at[rhs_pos] + 1 + self.per_coef[rhs_pos] + rhs_rank
+        appended[head_at] = False
+        appended[rhs_at] = False
+        out_indices[appended] = self.p_cols[:self.n_coef]
+        out_indices[head_at] = self.z_cols
+        out_indices[rhs_at] = self.p_cols[self.n_coef:]
+        out_data[head_at] = self.row_sign * self.gamma
 
 
 def _extend(values: np.ndarray, extra: int, fill: float) -> np.ndarray:
