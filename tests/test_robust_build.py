@@ -37,6 +37,7 @@ def allocation(tasks: int = 30, machines: int = 4, seed: int = 0) -> om.Model:
     model.add_constraints("assign", x.sum("machine") == 1)
     usage = rng.uniform(0.5, 2.0, (len(RESOURCES), tasks, machines))
     usage[2, 0, 0] = 0.0  # a disk usage coefficient of 0 (not an uncertain entry)
+    usage[0, 1] *= -1.0  # a task that gives cpu back: half-widths of negative coefficients
     for r, name in enumerate(RESOURCES):
         cap = 1.05 * usage[r].mean(axis=1).sum() / machines
         used = (om.data(usage[r], dims=(task, machine)) * x).sum("task")
@@ -154,6 +155,9 @@ def test_uncertain_entries_are_every_stored_coefficient_of_the_blocks(case: str)
     assert unc.coef_row.tolist() == rows
     assert unc.coef_col.tolist() == cols
     assert unc.coef_nominal.tolist() == values
+    relative_20 = np.array([p.distribution.relative for p in params if p.target.kind == "coefficient"]).all()
+    if case in ("views", "masked", "interleaved"):  # every block +-20 %: half-widths 0.2 |a|
+        assert relative_20 and np.allclose(unc.coef_half, 0.2 * np.abs(values), rtol=1e-12, atol=0)
     num_rows = analysis.form.num_rows  # per-row counts and order, read from the blocks' row pointers
     assert np.array_equal(unc.coefficients_per_row(), np.bincount(unc.coef_row, minlength=num_rows))
     assert np.array_equal(unc.rows, np.union1d(unc.coef_row, unc.rhs_row))

@@ -329,8 +329,9 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
     form = uncertainty.analysis.form
     A = uncertainty.matrix if uncertainty.matrix is not None else sp.csr_matrix(form.A)
     m, n = A.shape
-    coef_row, coef_col, half = uncertainty.coef_row, uncertainty.coef_col, uncertainty.coef_half
-    n_coef = coef_row.size
+    coef_col = uncertainty.coef_col
+    n_coef = coef_col.size
+    half: np.ndarray | None = None  # the half-widths, when reordered (else written straight into the matrix)
     abs_sign: np.ndarray | None = None
     if n_coef and not bool((uncertainty.col_lower >= 0).all()):
         nonneg = uncertainty.col_lower[coef_col] >= 0
@@ -341,8 +342,8 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
             abs_sign = np.where(nonneg, 1.0, -1.0)
     moved = uncertainty.shifted_coefficients()
     if n_coef > 1 and not uncertainty.coefficient_rows_sorted():
-        order = _stable_order(coef_row, m)
-        coef_row, coef_col, half = coef_row[order], coef_col[order], half[order]
+        order = _stable_order(uncertainty.coef_row, m)
+        coef_col, half = coef_col[order], uncertainty.coef_half[order]
         if abs_sign is not None:
             abs_sign = abs_sign[order]
     rhs_row, rhs_half, rhs_center = uncertainty.rhs_row, uncertainty.rhs_half, uncertainty.rhs_center
@@ -390,10 +391,12 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
     coef_indices[1::3] = np.repeat(z_cols, per_coef)
     coef_indices[2::3] = p_cols[:n_coef]
     coef_data.fill(1.0)
-    if abs_sign is None:
-        np.negative(half, out=coef_data[0::3])
+    if abs_sign is not None:
+        coef_data[0::3] = -abs_sign * (uncertainty.coef_half if half is None else half)
+    elif half is None:
+        uncertainty.coef.write_half(coef_data[0::3], -1.0)
     else:
-        coef_data[0::3] = -abs_sign * half
+        np.negative(half, out=coef_data[0::3])
     rhs_indices = indices[top_nnz + 3 * n_coef:]
     rhs_indices[0::2] = z_cols[np.searchsorted(rows, rhs_row)]
     rhs_indices[1::2] = p_cols[n_coef:]

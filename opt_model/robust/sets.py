@@ -299,19 +299,24 @@ class _Part(NamedTuple):
 class _Intervals:
     """Entries of one kind (coefficients or right-hand sides) with their interval centers and half-widths.
 
-    ``row``, ``col`` and ``nominal`` are views of the resolved entries when the
-    parameters' entries follow each other; ``center`` and ``entries`` are made when
-    first asked for (the budget counterpart needs neither).  All are read-only.
+    ``col`` and ``nominal`` are views of the model's matrix when the parameters are
+    blocks of whole rows stored one after the other; ``row``, ``half``, ``center``
+    and ``entries`` are made when first asked for (the budget counterpart writes the
+    half-widths straight into its matrix and reads the rows' counts from the blocks).
+    All are read-only.
     """
 
-    def __init__(self, row: np.ndarray, col: np.ndarray, nominal: np.ndarray, half: np.ndarray, parts: list[_Part],
-                 moved: np.ndarray, entries: np.ndarray | None = None) -> None:
-        for values in (row, col, nominal, half):  # shared with the plan and the model's matrix: never written
+    def __init__(self, resolved: ResolvedEntries | None, parts: list[_Part], col: np.ndarray, nominal: np.ndarray,
+                 moved: np.ndarray, entries: np.ndarray | None = None, row: np.ndarray | None = None) -> None:
+        for values in (col, nominal):  # shared with the plan and the model's matrix: never written
             values.flags.writeable = False
-        self.row, self.col, self.nominal, self.half = row, col, nominal, half
+        self.resolved = resolved
         self.parts = parts
+        self.col, self.nominal = col, nominal
         self.moved = moved
         self._entries = entries
+        self._row = row
+        self._half: np.ndarray | None = None
         self._center: np.ndarray | None = None
 
     @classmethod
@@ -319,31 +324,71 @@ class _Intervals:
         """Consecutive parts are read as one view of the resolved arrays; the half-widths are filled per part."""
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, np.zeros(0), np.zeros(0), [], empty, empty)
+            return cls(None, [], empty, np.zeros(0), empty, empty, empty)
         entries: np.ndarray | None = None
-        if all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False)):
-            whole = slice(parts[0].start, parts[-1].stop)
-            row, col, nominal = resolved.span(whole.start, whole.stop)
+        row: np.ndarray | None = None
+        views = resolved.views(parts[0].start, parts[-1].stop) if \
+            all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False)) else None
+        if views is not None:
+            col, nominal = views
+        elif all(a.stop == b.start for a, b in zip(parts, parts[1:], strict=False)):
+            row, col, nominal = resolved.span(parts[0].start, parts[-1].stop)
         else:
             entries = np.concatenate([np.arange(part.start, part.stop, dtype=np.int64) for part in parts])
             spans = [resolved.span(part.start, part.stop) for part in parts]
             row, col, nominal = (np.concatenate(arrays) for arrays in zip(*spans, strict=True))
-        half = np.empty(row.size)
         at = 0
         moved = []
         for part in parts:
             out = slice(at, at + part.stop - part.start)
-            if part.relative:
-                np.multiply(np.abs(nominal[out]), 0.5 * (part.high - part.low), out=half[out])
-            else:
-                half[out] = 0.5 * (part.high - part.low)
             if not part.symmetric:
                 values = nominal[out]
                 shift = np.abs(_center(part, values) - values) > 1e-12 * (1.0 + np.abs(values))
                 moved.append(at + np.flatnonzero(shift))
             at = out.stop
         moved_at = np.concatenate(moved) if moved else np.zeros(0, dtype=np.int64)
-        return cls(row, col, nominal, half, parts, moved_at, entries)
+        intervals = cls(resolved, parts, col, nominal, moved_at, entries, row)
+        return intervals
+
+    @property
+    def row(self) -> np.ndarray:
+        if self._row is None:
+            assert self.resolved is not None
+            row = self.resolved.span(self.parts[0].start, self.parts[-1].stop)[0]
+            row.flags.writeable = False
+            self._row = row
+        return self._row
+
+    @property
+    def half(self) -> np.ndarray:
+        if self._half is None:
+            half = np.empty(self.col.size)
+            self.write_half(half, 1.0)
+            half.flags.writeable = False
+            self._half = half
+        return self._half
+
+    def write_half(self, out: np.ndarray, factor: float) -> None:
+        """Write ``factor`` times the half-widths into ``out`` (a strided view is fine), part by part."""
+        if self._half is not None:
+            np.multiply(self._half, factor, out=out)
+            return
+        at = 0
+        for part in self.parts:
+            where = slice(at, at + part.stop - part.start)
+            width = 0.5 * (part.high - part.low)
+            if not part.relative:
+                out[where] = factor * width
+            else:
+                values = self.nominal[where]
+                if values.size and float(values.min()) >= 0:  # |v| = v: one pass
+                    np.multiply(values, factor * width, out=out[where])
+                else:
+                    np.abs(values, out=out[where])
+                    np.multiply(out[where], width, out=out[where])
+                    if factor != 1.0:
+                        np.multiply(out[where], factor, out=out[where])
+            at = where.stop
 
     def _runs(self) -> list[tuple[int, int]]:
         """The entry ranges of consecutive parts (one range when the parts follow each other)."""
@@ -370,7 +415,7 @@ class _Intervals:
     @property
     def center(self) -> np.ndarray:
         if self._center is None:
-            center = np.empty(self.row.size)
+            center = np.empty(self.col.size)
             at = 0
             for part in self.parts:
                 out = slice(at, at + part.stop - part.start)

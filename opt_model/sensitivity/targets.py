@@ -124,16 +124,24 @@ class ResolvedEntries:
         joined = np.concatenate(rows)
         return bool((joined[1:] >= joined[:-1]).all())
 
-    def span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Rows, columns and nominal values of entries ``start:stop`` (whole parameters)."""
+    def views(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Columns and nominal values of entries ``start:stop`` as read-only views of the matrix's ``indices`` and
+        ``data`` when they are blocks of whole rows stored one after the other, else None."""
         picks = self._picks(start, stop)
         if picks and all(pick.at >= 0 and pick.keep is None for pick in picks) and \
                 all(a.at + a.size == b.at for a, b in zip(picks, picks[1:], strict=False)):
-            # blocks of whole rows, one after the other in the matrix: one repeat, read-only views of its arrays
+            where = slice(picks[0].at, picks[0].at + stop - start)
+            return _read_only(self.matrix.indices[where]), _read_only(self.matrix.data[where])
+        return None
+
+    def span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows, columns and nominal values of entries ``start:stop`` (whole parameters)."""
+        picks = self._picks(start, stop)
+        views = self.views(start, stop)
+        if views is not None:  # blocks of whole rows, one after the other in the matrix: one repeat for the rows
             row = np.repeat(np.concatenate([pick.rows for pick in picks]).astype(np.int64, copy=False),
                             np.concatenate([np.diff(pick.indptr) for pick in picks if pick.indptr is not None]))
-            where = slice(picks[0].at, picks[0].at + stop - start)
-            return row, _read_only(self.matrix.indices[where]), _read_only(self.matrix.data[where])
+            return row, *views
         row = np.empty(stop - start, dtype=np.int64)
         col = np.empty(stop - start, dtype=np.int64)
         nominal = np.empty(stop - start)
