@@ -52,18 +52,45 @@ class Residuals:
                 "reason": self.reason}
 
 
-def _bound_violation(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float:
+class BoundTerms:
+    """What the check uses of one family's bounds (columns or rows), made once per change of them.
+
+    A session checks every warm answer; its bounds change rarely (a probe moves one row), so it
+    keeps these and passes them to :func:`check_optimality` (:meth:`set` updates one entry).
+    """
+
+    __slots__ = ("has_lower", "has_upper", "lower", "lower_scale", "upper", "upper_scale")
+
+    def __init__(self, lower: np.ndarray, upper: np.ndarray) -> None:
+        self.has_lower = np.isfinite(lower)
+        self.has_upper = np.isfinite(upper)
+        self.lower = np.where(self.has_lower, lower, 0.0)
+        self.upper = np.where(self.has_upper, upper, 0.0)
+        # infinite bounds: (0 - value) / inf = 0, never a violation
+        self.lower_scale = np.where(self.has_lower, 1.0 + np.abs(self.lower), np.inf)
+        self.upper_scale = np.where(self.has_upper, 1.0 + np.abs(self.upper), np.inf)
+
+    def set(self, index: int, lower: float, upper: float) -> None:
+        """Entry ``index`` now has bounds ``lower``, ``upper``."""
+        for bound, has, value, scale in ((lower, self.has_lower, self.lower, self.lower_scale),
+                                         (upper, self.has_upper, self.upper, self.upper_scale)):
+            finite = bool(np.isfinite(bound))
+            has[index] = finite
+            value[index] = bound if finite else 0.0
+            scale[index] = 1.0 + abs(bound) if finite else np.inf
+
+
+def _bound_violation(values: np.ndarray, terms: BoundTerms) -> float:
     """Largest relative violation of ``lower <= values <= upper`` (infinite bounds are never violated)."""
     if not values.size:
         return 0.0
-    finite_lower = np.isfinite(lower)
-    finite_upper = np.isfinite(upper)
-    below = np.where(finite_lower, lower - values, 0.0) / (1.0 + np.abs(np.where(finite_lower, lower, 0.0)))
-    above = np.where(finite_upper, values - upper, 0.0) / (1.0 + np.abs(np.where(finite_upper, upper, 0.0)))
-    return float(max(below.max(initial=0.0), above.max(initial=0.0), 0.0))
+    with np.errstate(invalid="ignore"):  # an infinite value at an infinite bound: NaN, which fmax skips
+        below = (terms.lower - values) / terms.lower_scale
+        above = (values - terms.upper) / terms.upper_scale
+    return float(max(np.fmax.reduce(below, initial=0.0), np.fmax.reduce(above, initial=0.0), 0.0)) + 0.0
 
 
-def _dual_side(duals: np.ndarray, values: np.ndarray, lower: np.ndarray, upper: np.ndarray, sign: float,
+def _dual_side(duals: np.ndarray, values: np.ndarray, terms: BoundTerms, sign: float,
                scale: np.ndarray | None) -> tuple[float, float]:
     """Dual sign violation and complementarity gap of one family (rows or columns).
 
@@ -77,21 +104,21 @@ def _dual_side(duals: np.ndarray, values: np.ndarray, lower: np.ndarray, upper: 
     oriented = duals * sign
     on_lower = np.maximum(oriented, 0.0)
     on_upper = np.maximum(-oriented, 0.0)
-    has_lower = np.isfinite(lower)
-    has_upper = np.isfinite(upper)
+    has_lower, has_upper = terms.has_lower, terms.has_upper
     missing = np.maximum(np.where(has_lower, 0.0, on_lower), np.where(has_upper, 0.0, on_upper))
     if scale is not None:
         missing = missing / (1.0 + scale)
     infeasibility = float(missing.max(initial=0.0))
-    lower_gap = np.abs(values - np.where(has_lower, lower, values))
-    upper_gap = np.abs(np.where(has_upper, upper, values) - values)
+    lower_gap = np.abs(values - np.where(has_lower, terms.lower, values))
+    upper_gap = np.abs(np.where(has_upper, terms.upper, values) - values)
     # (not "@": a BLAS call next to HiGHS threads can cost milliseconds)
     return infeasibility, float(np.einsum("i,i->", on_lower, lower_gap) + np.einsum("i,i->", on_upper, upper_gap))
 
 
 def check_optimality(form: StandardForm, x: np.ndarray, activity: np.ndarray, row_dual: np.ndarray | None,
                      reduced_cost: np.ndarray | None, objective: float,
-                     tolerances: ResidualTolerances | None = None) -> Residuals:
+                     tolerances: ResidualTolerances | None = None,
+                     bounds: tuple[BoundTerms, BoundTerms] | None = None) -> Residuals:
     """Check an LP answer against the KKT conditions, independently of the solver.
 
     Primal: ``|A x - activity|`` and the bounds of ``x`` and of ``activity``.
@@ -114,6 +141,8 @@ def check_optimality(form: StandardForm, x: np.ndarray, activity: np.ndarray, ro
     False
     """
     tol = tolerances or ResidualTolerances()
+    cols, rows = bounds if bounds is not None else (BoundTerms(form.col_lower, form.col_upper),
+                                                    BoundTerms(form.row_lower, form.row_upper))
     result = Residuals()
     if x.size:
         computed = form.A @ x
@@ -121,8 +150,7 @@ def check_optimality(form: StandardForm, x: np.ndarray, activity: np.ndarray, ro
         act_scale = 1.0 + np.abs(activity).max(initial=0.0)
     else:
         act_scale = 1.0
-    result.primal_infeasibility = max(_bound_violation(x, form.col_lower, form.col_upper),
-                                      _bound_violation(activity, form.row_lower, form.row_upper))
+    result.primal_infeasibility = max(_bound_violation(x, cols), _bound_violation(activity, rows))
     reasons = []
     if result.primal_residual > tol.primal * act_scale:
         reasons.append(f"|A x - activity| = {result.primal_residual:.3g}")
@@ -130,8 +158,8 @@ def check_optimality(form: StandardForm, x: np.ndarray, activity: np.ndarray, ro
         reasons.append(f"bound violation {result.primal_infeasibility:.3g}")
     if row_dual is not None and reduced_cost is not None:
         sign = -1.0 if form.sense == Sense.MAXIMIZE else 1.0
-        row_inf, row_gap = _dual_side(row_dual, activity, form.row_lower, form.row_upper, sign, None)
-        col_inf, col_gap = _dual_side(reduced_cost, x, form.col_lower, form.col_upper, sign, np.abs(form.c))
+        row_inf, row_gap = _dual_side(row_dual, activity, rows, sign, None)
+        col_inf, col_gap = _dual_side(reduced_cost, x, cols, sign, np.abs(form.c))
         result.dual_infeasibility = max(row_inf, col_inf)
         scale = 1.0 + abs(objective) if np.isfinite(objective) else 1.0
         result.gap = (row_gap + col_gap) / scale

@@ -15,7 +15,7 @@ import numpy as np
 from solvers.backend import SolveOptions
 from solvers.errors import SensitivityError, SolverError
 from solvers.highs.core import apply_options, check_status, highspy, map_status, new_highs, pass_model
-from solvers.kkt import Residuals, ResidualTolerances, check_optimality
+from solvers.kkt import BoundTerms, Residuals, ResidualTolerances, check_optimality
 from solvers.result import BackendResult
 from solvers.session import (
     Basis,
@@ -104,6 +104,11 @@ class HighsSession:
         self._start = False
         self._lp = form.problem_class is ProblemClass.LP
         self._transpose: tuple[Any, Any] | None = None  # (A, A' as CSR): reduced costs c - A'y after each solve
+        # made once per change, for the check of every answer: bound terms of columns and rows, and the
+        # size below which a reduced cost is round-off
+        self._col_terms: BoundTerms | None = None
+        self._row_terms: BoundTerms | None = None
+        self._zero_cost: np.ndarray | None = None
         self._version = f"{self._highs.versionMajor()}.{self._highs.versionMinor()}.{self._highs.versionPatch()}"
 
     # capabilities (the Session protocol's flags) ----------------------------------------
@@ -134,11 +139,13 @@ class HighsSession:
     def change_costs(self, indices: Any, values: Any) -> None:
         """Set objective coefficients ``c[indices] = values`` (one vectorised call)."""
         idx, vals = set_costs(self.form, indices, values)
+        self._zero_cost = None
         check_status(self._highs.changeColsCost(idx.size, idx, vals), "changing costs")
 
     def change_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
         """Set variable bounds (``numpy.inf`` for none) in one vectorised call."""
         idx, low, up = set_bounds(self.form, "col", indices, lower, upper)
+        self._col_terms = None
         check_status(self._highs.changeColsBounds(idx.size, idx, low, up), "changing variable bounds")
 
     def change_row_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
@@ -151,9 +158,12 @@ class HighsSession:
                     and low_value == low_value and up_value == up_value:  # (NaN fails ==; the general path says why)
                 self.form.row_lower[row] = low_value
                 self.form.row_upper[row] = up_value
+                if self._row_terms is not None:
+                    self._row_terms.set(int(row), low_value, up_value)
                 check_status(self._highs.changeRowBounds(int(row), low_value, up_value), "changing row bounds")
                 return
         idx, low, up = set_bounds(self.form, "row", indices, lower, upper)
+        self._row_terms = None
         check_status(self._highs.changeRowsBounds(idx.size, idx, low, up), "changing row bounds")
 
     def change_coefficients(self, rows: Any, cols: Any, values: Any) -> None:
@@ -315,7 +325,9 @@ class HighsSession:
             row_dual = np.fromiter(solution.row_dual, dtype=np.float64, count=self.form.num_rows)
             result.row_dual = row_dual
             reduced_cost = self.form.c - self._a_transpose() @ row_dual
-            reduced_cost[np.abs(reduced_cost) <= 1e-12 * (1.0 + np.abs(self.form.c))] = 0.0
+            if self._zero_cost is None:
+                self._zero_cost = 1e-12 * (1.0 + np.abs(self.form.c))
+            reduced_cost[np.abs(reduced_cost) <= self._zero_cost] = 0.0
             result.reduced_cost = reduced_cost
         if self.form.is_mip:
             result.mip_bound = float(info.mip_dual_bound)
@@ -323,8 +335,15 @@ class HighsSession:
         residuals = None
         if self.verify and result.status is SolveStatus.OPTIMAL and self.form.Q is None:
             residuals = check_optimality(self.form, x, activity, result.row_dual, result.reduced_cost,
-                                         result.objective, self.tolerances)
+                                         result.objective, self.tolerances, self._bound_terms())
         return result, residuals
+
+    def _bound_terms(self) -> tuple[BoundTerms, BoundTerms]:
+        if self._col_terms is None:
+            self._col_terms = BoundTerms(self.form.col_lower, self.form.col_upper)
+        if self._row_terms is None:
+            self._row_terms = BoundTerms(self.form.row_lower, self.form.row_upper)
+        return self._col_terms, self._row_terms
 
     def _a_transpose(self) -> Any:
         """``A'`` as a CSR matrix, made once per matrix (the same sums, in the same order, as ``A.T @ y``)."""
