@@ -272,7 +272,7 @@ def _block_pick(analysis: AnalysisModel, parameter: Uncertain, matrix: sp.csr_ma
         indptr, indices, data = sub.indptr, sub.indices, sub.data
     keep: np.ndarray | None = None
     if span is not None:  # a whole variable block: a range test
-        if indices.size and not (int(indices.min()) >= span[0] and int(indices.max()) < span[1]):
+        if indices.size and not _within(indices, indptr, span, at >= 0 and matrix.has_sorted_indices):
             keep = (indices >= span[0]) & (indices < span[1])
     else:
         wanted = np.zeros(analysis.form.num_cols, dtype=bool)
@@ -286,6 +286,16 @@ def _block_pick(analysis: AnalysisModel, parameter: Uncertain, matrix: sp.csr_ma
             keep = None
     pick = _Pick(COEFFICIENT, rows, indptr, indices, data, keep, 0, at)
     return pick._replace(factors=pick.size)
+
+
+def _within(indices: np.ndarray, indptr: np.ndarray, span: tuple[int, int], rows_sorted: bool) -> bool:
+    """Whether every column index lies in ``span``; with each row's indices sorted, only its first and last."""
+    if rows_sorted:
+        filled = indptr[1:] > indptr[:-1]
+        low, high = indices[indptr[:-1][filled]].min(), indices[indptr[1:][filled] - 1].max()
+    else:
+        low, high = indices.min(), indices.max()
+    return int(low) >= span[0] and int(high) < span[1]
 
 
 def _read_only(values: np.ndarray) -> np.ndarray:
