@@ -173,3 +173,17 @@ def test_uncertain_entries_are_every_stored_coefficient_of_the_blocks(case: str)
         unc.coef_nominal[0] = 1.0
     with pytest.raises(ValueError):
         unc.col_lower[0] = 1.0
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_entry_values_equal_the_gather_formula(case: str) -> None:
+    """Sampled entry values (in-order factors read as they are, the select skipped) equal the plain formula."""
+    params = CASES[case] + [Uncertain(capacity("cpu"), Uniform(20.0, 30.0))]  # an absolute entry too
+    for chosen in (params, [p for p in params if p.distribution.relative], params[-1:]):
+        plan = resolve_plan(AnalysisModel.from_model(allocation()), chosen)
+        factors = np.random.default_rng(3).uniform(0.5, 1.5, (4, plan.num_factors))
+        drawn = factors[:, plan.entry_factor]
+        expected = np.where(plan.entry_relative, drawn * plan.entry_nominal, drawn)
+        values = plan.entry_values(factors)
+        assert np.array_equal(values, expected)
+        assert not np.shares_memory(values, factors)

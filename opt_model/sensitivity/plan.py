@@ -152,9 +152,21 @@ class ScenarioPlan:
         return values
 
     def entry_values(self, factor_values: np.ndarray) -> np.ndarray:
-        """The numbers each entry takes (scenarios x entries)."""
-        drawn = factor_values[:, self.entry_factor]
-        return np.where(self.entry_relative, drawn * self.entry_nominal, drawn)
+        """The numbers each entry takes (scenarios x entries), a new array.
+
+        When every entry has its own factor, in order, the factor values are read as
+        they are (no gather); all-relative or all-absolute entries skip the select.
+        """
+        factor_of = self.entry_factor
+        in_order = factor_of.size == factor_values.shape[-1] and \
+            bool((factor_of == np.arange(factor_of.size)).all())
+        drawn = factor_values if in_order else factor_values[:, factor_of]
+        relative = self.entry_relative
+        if relative.all():
+            return drawn * self.entry_nominal
+        if not relative.any():
+            return drawn.copy() if in_order else drawn
+        return np.where(relative, drawn * self.entry_nominal, drawn)
 
     def changes(self, entry_values: np.ndarray) -> Changes:
         """One scenario's :class:`Changes` from its entry values."""
