@@ -530,9 +530,9 @@ def box_form(uncertainty: RowUncertainty, name: str) -> StandardForm | None:
     """
     form = uncertainty.analysis.form
     A = uncertainty.matrix if uncertainty.matrix is not None else sp.csr_matrix(form.A)
-    coef_row, coef_col = uncertainty.coef_row, uncertainty.coef_col
+    coef_col = uncertainty.coef_col
     data = A.data.astype(float, copy=True)
-    if coef_row.size:
+    if coef_col.size:
         abs_sign: np.ndarray | float = 1.0
         if not bool((uncertainty.col_lower >= 0).all()):
             nonneg = uncertainty.col_lower[coef_col] >= 0
@@ -540,12 +540,19 @@ def box_form(uncertainty: RowUncertainty, name: str) -> StandardForm | None:
             if not (nonneg | nonpos).all():
                 return None
             abs_sign = np.where(nonneg, 1.0, -1.0)
-        at = _positions(A, coef_row, coef_col)
-        if at is None:
-            return None
-        worst = (uncertainty.coef_center - uncertainty.coef_nominal) + \
-            uncertainty.sign[coef_row] * abs_sign * uncertainty.coef_half
-        data += np.bincount(at, weights=worst, minlength=data.size)  # a coefficient declared twice adds up
+        run = uncertainty.coef.matrix_slice() if A is uncertainty.matrix else None
+        if run is not None:  # the uncertain numbers are one run of the matrix's entries, each once: added in place
+            worst = uncertainty.coef_center - uncertainty.coef_nominal
+            worst += _row_signs(uncertainty) * abs_sign * uncertainty.coef_half
+            data[run] += worst
+        else:
+            coef_row = uncertainty.coef_row
+            at = _positions(A, coef_row, coef_col)
+            if at is None:
+                return None
+            worst = (uncertainty.coef_center - uncertainty.coef_nominal) + \
+                uncertainty.sign[coef_row] * abs_sign * uncertainty.coef_half
+            data += np.bincount(at, weights=worst, minlength=data.size)  # a coefficient declared twice adds up
     row_lower = form.row_lower.copy()
     row_upper = form.row_upper.copy()
     rows = uncertainty.rhs_row
@@ -557,6 +564,15 @@ def box_form(uncertainty: RowUncertainty, name: str) -> StandardForm | None:
     return replace(form, A=matrix, row_lower=row_lower, row_upper=row_upper, col_lower=uncertainty.col_lower.copy(),
                    col_upper=uncertainty.col_upper.copy(), col_names=_copy_names(form.column_names()),
                    row_names=_copy_names(form.constraint_names()), name=name, metadata=dict(form.metadata))
+
+
+def _row_signs(uncertainty: RowUncertainty) -> np.ndarray | float:
+    """The sign of each uncertain coefficient's row: one number when all those rows share it (read from the
+    per-row counts, without the coefficients' rows)."""
+    signs = uncertainty.sign[uncertainty.coefficients_per_row() > 0]
+    if signs.size and bool((signs == signs[0]).all()):
+        return float(signs[0])
+    return uncertainty.sign[uncertainty.coef_row]
 
 
 def _stable_order(keys: np.ndarray, size: int) -> np.ndarray:

@@ -390,6 +390,13 @@ class _Intervals:
                         np.multiply(out[where], factor, out=out[where])
             at = where.stop
 
+    def matrix_slice(self) -> slice | None:
+        """Where these entries are in the model's CSR ``data``, when they are one run of it (else None)."""
+        runs = self._runs()
+        if self.resolved is None or len(runs) != 1:
+            return None
+        return self.resolved.matrix_slice(*runs[0])
+
     def _runs(self) -> list[tuple[int, int]]:
         """The entry ranges of consecutive parts (one range when the parts follow each other)."""
         runs: list[tuple[int, int]] = []

@@ -124,15 +124,22 @@ class ResolvedEntries:
         joined = np.concatenate(rows)
         return bool((joined[1:] >= joined[:-1]).all())
 
-    def views(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Columns and nominal values of entries ``start:stop`` as read-only views of the matrix's ``indices`` and
-        ``data`` when they are blocks of whole rows stored one after the other, else None."""
+    def matrix_slice(self, start: int, stop: int) -> slice | None:
+        """Where entries ``start:stop`` are in the matrix's ``indices`` and ``data`` when they are blocks of whole
+        rows stored one after the other (one run of the matrix's entries), else None."""
         picks = self._picks(start, stop)
         if picks and all(pick.at >= 0 and pick.keep is None for pick in picks) and \
                 all(a.at + a.size == b.at for a, b in zip(picks, picks[1:], strict=False)):
-            where = slice(picks[0].at, picks[0].at + stop - start)
-            return _read_only(self.matrix.indices[where]), _read_only(self.matrix.data[where])
+            return slice(picks[0].at, picks[0].at + stop - start)
         return None
+
+    def views(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Columns and nominal values of entries ``start:stop`` as read-only views of the matrix's ``indices`` and
+        ``data`` when they are one run of its entries (:meth:`matrix_slice`), else None."""
+        where = self.matrix_slice(start, stop)
+        if where is None:
+            return None
+        return _read_only(self.matrix.indices[where]), _read_only(self.matrix.data[where])
 
     def span(self, start: int, stop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows, columns and nominal values of entries ``start:stop`` (whole parameters)."""
