@@ -367,7 +367,9 @@ def budget_form(uncertainty: RowUncertainty, gamma: float, name: str) -> Standar
     data = np.empty(total_nnz)
     values = A.data
     if moved.size:  # asymmetric intervals: the model's coefficients move to the centers
-        at = _positions(A, uncertainty.coef_row[moved], uncertainty.coef_col[moved])
+        run = uncertainty.coef.matrix_slice() if A is uncertainty.matrix else None
+        at = run.start + moved if run is not None else \
+            _positions(A, uncertainty.coef_row[moved], uncertainty.coef_col[moved])
         if at is None:  # a coefficient that is zero in the model: the general builder adds it
             return None
         values = values.copy()
