@@ -5,7 +5,9 @@ HiGHS holding the model column-wise (everything before the solver iterates),
 and the peak resident memory added by the build (the kernel's high-water mark,
 reset after the data is generated), with the CPU time of the build beside its wall time
 (on a shared machine the wall time also measures the other users' load).  Prints a table of medians and, as the
-last line, the ratio opt-model / floor at the largest size.
+last line, the ratio opt-model / floor at the largest size.  Tools alternate run by run, in reversed order
+every other round, after one untimed floor run; ``--runs`` prints every run with its user and system time
+(at 10M variables the system time is page faults: first touches of fresh memory).
 
     python benchmarks/build_overhead.py                    # small and 1M-variable sizes
     python benchmarks/build_overhead.py --sizes 2000x50 --repeats 5
@@ -34,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from allocation import RESOURCES, AllocationData, make_data
 
 TOOLS = ("floor", "opt-model", "linopy", "cvxpy", "pyomo")
+VERBOSE = False
 
 
 def _rss_kib() -> int:
@@ -167,12 +170,13 @@ def worker(tool: str, n: int, m: int) -> None:
     gc.collect()
     baseline = _rss_kib()
     _reset_peak()
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu, times = time.perf_counter(), time.process_time(), os.times()
     handle = BUILDERS[tool](data)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    elapsed, cpu, after = time.perf_counter() - start, time.process_time() - cpu, os.times()
     peak = _hwm_kib() - baseline
     del handle
-    print(json.dumps({"tool": tool, "seconds": elapsed, "cpu_seconds": cpu, "peak_mib": peak / 1024}))
+    print(json.dumps({"tool": tool, "seconds": elapsed, "cpu_seconds": cpu, "peak_mib": peak / 1024,
+                      "user_seconds": after.user - times.user, "sys_seconds": after.system - times.system}))
 
 
 def measure_once(tool: str, n: int, m: int, timeout: float) -> tuple[float, float, float] | str:
@@ -186,6 +190,9 @@ def measure_once(tool: str, n: int, m: int, timeout: float) -> tuple[float, floa
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         return "not installed" if "ModuleNotFoundError" in done.stderr else last[:60]
     record = json.loads(done.stdout.strip().splitlines()[-1])
+    if VERBOSE:
+        print(f"#   {tool} {n}x{m}: wall {record['seconds']:.3f} s, user {record['user_seconds']:.2f} s, "
+              f"system {record['sys_seconds']:.2f} s, peak {record['peak_mib']:.0f} MiB", flush=True)
     return record["seconds"], record["peak_mib"], record["cpu_seconds"]
 
 
@@ -195,8 +202,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per tool and size (median reported)")
     parser.add_argument("--tools", default=",".join(TOOLS))
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds allowed per run")
+    parser.add_argument("--runs", action="store_true",
+                        help="also print each run (user and system time apart: system time is mostly page faults)")
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    global VERBOSE
+    VERBOSE = args.runs
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
     if args.worker:
         worker(args.worker, *sizes[0])
@@ -213,8 +224,12 @@ def main() -> None:
         cpus: dict[str, list[float]] = {tool: [] for tool in tools}
         peaks: dict[str, list[float]] = {tool: [] for tool in tools}
         notes: dict[str, str] = {}
-        for _ in range(args.repeats):  # round-robin, so that load on a shared machine hits every tool alike
-            for tool in tools:
+        # An untimed floor run first: a 10M build's first fresh pages after an idle spell cost several times
+        # more than in later rounds on a VM that returns free memory to its host, and would all land on
+        # whichever tool went first.
+        measure_once("floor", n, m, args.timeout)
+        for round_ in range(args.repeats):  # round-robin, so that load on a shared machine hits every tool alike,
+            for tool in (tools if round_ % 2 == 0 else tools[::-1]):  # and each tool goes first as often
                 if tool in notes:
                     continue
                 outcome = measure_once(tool, n, m, args.timeout)
