@@ -82,3 +82,20 @@ def test_column_lower_bounds_exact(lb: float | None, expected: float) -> None:
     assert (lower == expected).all() and (np.signbit(lower) == np.signbit(expected)).all()
     assert form.col_lower[6:].tolist() == [-1.0, 0.0]
     np.testing.assert_array_equal(x.lower, np.full((3, 2), expected))
+
+
+def test_column_ranges_known_only_for_contiguous_views_of_a_block_s_indices() -> None:
+    from opt_model.variables import column_range_start
+
+    model = om.Model()
+    model.add_variables("y", dims=om.Dim("k", 3))
+    x = model.add_variables("x", dims=(om.Dim("task", 4), om.Dim("machine", 5)))
+    with pytest.raises(ValueError, match="read-only"):
+        x.indices[0, 0] = 7
+    assert column_range_start(x.indices) == 3
+    assert column_range_start(x.indices[2:]) == 13
+    assert column_range_start(x.indices[..., None]) == 3
+    assert column_range_start(x.indices.T) is None  # transposed: not in C order
+    assert column_range_start(x.indices[:, 1:]) is None  # strided
+    assert column_range_start(np.arange(3, 23, dtype=np.int32)) is None  # equal values, but not known unread
+    assert column_range_start(x.indices.copy()) is None
