@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -37,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", default="2000x50", help="NxM allocation size")
     parser.add_argument("--scenarios", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of the three runs (medians reported)")
     parser.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster run")
     args = parser.parse_args()
     from opt_model.sensitivity import robustness
@@ -56,28 +58,36 @@ def main() -> None:
         loads[name] = (before, os.getloadavg()[0])
         return elapsed, report
 
-    rows: list[tuple[str, float, object]] = []
-    serial_s, serial = run("serial")
-    rows.append(("serial", serial_s, serial))
-    jobs_s, jobs = run("jobs=2", jobs=2)
-    rows.append(("jobs=2", jobs_s, jobs))
-    if not args.no_dask:
-        from dask.distributed import Client, LocalCluster
+    times: dict[str, list[float]] = {}
+    reports: dict[str, object] = {}
 
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            dask_s, on_dask = run("dask 2x1", scheduler=client)
-        rows.append(("dask 2x1", dask_s, on_dask))
+    def record(name: str, seconds: float, report: object) -> None:
+        times.setdefault(name, []).append(seconds)
+        reports.setdefault(name, report)  # results are compared on the first round's reports
+
+    for _ in range(args.rounds):  # interleaved, so that a change of load hits every kind of run alike
+        record("serial", *run("serial"))
+        record("jobs=2", *run("jobs=2", jobs=2))
+        if not args.no_dask:
+            from dask.distributed import Client, LocalCluster
+
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+                    Client(cluster) as client:
+                record("dask 2x1", *run("dask 2x1", scheduler=client))
     print(f"# robustness, {n}x{m} allocation ({n * m} variables), {args.scenarios} scenarios, seed 0; "
-          f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-    base = serial.samples  # type: ignore[attr-defined]
-    for name, seconds, report in rows:
-        samples = report.samples  # type: ignore[attr-defined]
+          f"machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; median of {args.rounds} round(s)")
+    base = reports["serial"].samples  # type: ignore[attr-defined]
+    serial_s = times["serial"]
+    for name, seconds in times.items():
+        samples = reports[name].samples  # type: ignore[attr-defined]
         same = all(np.array_equal(base[c].to_numpy(), samples[c].to_numpy(), equal_nan=base[c].dtype.kind == "f")
                    for c in ("status", "objective", "nominal_feasible"))
-        print(f"{name:>10} {args.scenarios / seconds:8.1f} scenarios/s  {seconds:7.1f} s  "
-              f"{serial_s / seconds:5.2f}x serial  results {'identical' if same else 'DIFFER'}  "
-              f"(load {loads[name][0]:.1f} -> {loads[name][1]:.1f})")
+        ratios = [s / t for s, t in zip(serial_s, seconds, strict=True)]  # each round against its own serial run
+        median_s = statistics.median(seconds)
+        spread = f"  (ratios per round: {', '.join(f'{r:.2f}' for r in ratios)})" if args.rounds > 1 else ""
+        print(f"{name:>10} {args.scenarios / median_s:8.1f} scenarios/s  {median_s:7.1f} s  "
+              f"{statistics.median(ratios):5.2f}x serial  results {'identical' if same else 'DIFFER'}  "
+              f"(load {loads[name][0]:.1f} -> {loads[name][1]:.1f}){spread}")
     print("# a speed-up needs both cores: read it against the load of the machine during each run")
 
 
