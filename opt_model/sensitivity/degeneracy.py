@@ -139,19 +139,29 @@ def active_bounds(form: StandardForm, activity: np.ndarray) -> tuple[np.ndarray,
 
 def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[bool],
                      need_right: Sequence[bool], objective: float, duals: np.ndarray, activity: np.ndarray,
-                     basis: Basis, rel_step: float = 1e-4, attempts: int = 10, min_rel_step: float = 1e-6) -> OneSided:
+                     basis: Basis, rel_step: float = 1e-4, attempts: int = 10, min_rel_step: float = 1e-6,
+                     helpers: Sequence[Session] = ()) -> OneSided:
     """One-sided derivatives of the optimal objective in the right-hand sides of ``rows``.
 
     For each requested side the right-hand side moves by ``h`` and the LP is
-    re-solved warm from ``basis``.  The dual of the re-solved LP is the
-    one-sided derivative when no further breakpoint lies within ``h``; that is
-    confirmed by the difference quotient matching it, else ``h`` shrinks (by 8,
-    at most ``attempts`` times, never below ``min_rel_step * max(1, |rhs|)``:
-    smaller moves are within the solver's feasibility tolerance, where a
-    quotient measures round-off, not the LP).  A move that makes the LP
-    infeasible gives an infinite derivative; the LPs that are feasible form an
-    interval of moves around 0, so once the smallest step is infeasible every
-    step is.  The session's bounds and basis are restored afterwards.
+    re-solved warm.  The dual of the re-solved LP is the one-sided derivative
+    when no further breakpoint lies within ``h``; that is confirmed by the
+    difference quotient matching it, else ``h`` shrinks (by 8, at most
+    ``attempts`` times, never below ``min_rel_step * max(1, |rhs|)``: smaller
+    moves are within the solver's feasibility tolerance, where a quotient
+    measures round-off, not the LP).  A move that makes the LP infeasible gives
+    an infinite derivative; the LPs that are feasible form an interval of moves
+    around 0, so once the smallest step is infeasible every step is.
+
+    Each re-solve starts from the basis the last one ended in (optimal at the
+    original right-hand sides more often than ``basis``, so most re-solves need
+    few pivots): the derivative does not depend on the basis found, and the range
+    end reported beside it (``left_from`` / ``right_to``) is where *that* basis
+    stops being optimal, a true bound which another basis may place elsewhere.
+    ``helpers`` are further sessions on copies of the same model: the rows are
+    shared out among them and the session, each run in its own thread (HiGHS
+    releases the GIL while it solves).  The sessions' bounds and basis are
+    restored afterwards.
 
     Rows not asked for get their dual on both sides.
     """
@@ -160,54 +170,107 @@ def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[
     right = duals.astype(np.float64, copy=True)
     rhs, move_lower, move_upper = active_bounds(form, activity)
     out = OneSided(left, right, np.full(left.shape, np.nan), np.full(right.shape, np.nan))
-    worse = np.inf if form.sense == Sense.MINIMIZE else -np.inf
-    for row, want_left, want_right in zip(rows, need_left, need_right, strict=True):
-        if not np.isfinite(rhs[row]):
-            continue
-        base = float(rhs[row])
-        lower0, upper0 = float(form.row_lower[row]), float(form.row_upper[row])
-        for direction, wanted in ((-1.0, want_left), (1.0, want_right)):
-            if not wanted:
-                continue
-            step = rel_step * max(1.0, abs(base))
-            smallest = min_rel_step * max(1.0, abs(base))
-            estimate = float("nan")
-            for _ in range(attempts):
-                target = base + direction * step
-                session.change_row_bounds([row], [target if move_lower[row] else lower0],
-                                          [target if move_upper[row] else upper0])
-                solved = session.solve()
-                out.resolves += 1
-                accepted = False
-                if solved.status is SolveStatus.OPTIMAL and solved.row_dual is not None:
-                    estimate = (solved.objective - objective) / (direction * step)
-                    dual_there = float(solved.row_dual[row])
-                    if abs(estimate - dual_there) <= 1e-6 * (1.0 + abs(dual_there)):
-                        # the secant equals the slope at the far end: linear on the whole step
-                        estimate, accepted = dual_there, True
-                        low, high = _row_range(session, solved, row, bool(move_lower[row]),
-                                               bool(move_upper[row]), target)
-                        if direction < 0:
-                            out.left_from[row] = low
-                        else:
-                            out.right_to[row] = high
-                session.change_row_bounds([row], [lower0], [upper0])
-                session.set_basis(basis)
-                if accepted:
-                    break
-                if solved.status is SolveStatus.INFEASIBLE:
-                    estimate = worse if direction > 0 else -worse  # moving this way leaves the feasible set
-                elif solved.status is not SolveStatus.OPTIMAL:
-                    out.notes.append(f"row {row}: re-solve ended {solved.status.value}")
-                    break
-                step /= 8.0
-                if step < smallest:
-                    break
-            if direction < 0:
-                left[row] = estimate
-            else:
-                right[row] = estimate
+    todo = [(row, bool(want_left), bool(want_right))
+            for row, want_left, want_right in zip(rows, need_left, need_right, strict=True)
+            if np.isfinite(rhs[row])]
+    probe = _Probe(objective, rhs, move_lower, move_upper, np.inf if form.sense == Sense.MINIMIZE else -np.inf,
+                   rel_step, attempts, min_rel_step)
+    sessions = [session, *helpers]
+    shares = np.array_split(np.arange(len(todo)), len(sessions)) if todo else []
+    parts = [[todo[k] for k in share.tolist()] for share in shares]
+    counts = [0] * len(sessions)
+    notes: list[list[str]] = [[] for _ in sessions]
+
+    def work(which: int) -> None:
+        counts[which], notes[which] = probe.run(sessions[which], parts[which], basis, out)
+
+    if len(sessions) > 1 and len(todo) > 1:
+        import threading
+
+        threads = [threading.Thread(target=work, args=(k,), name=f"one-sided-{k}") for k in range(1, len(parts))]
+        for thread in threads:
+            thread.start()
+        try:
+            work(0)
+        finally:
+            for thread in threads:
+                thread.join()
+    elif todo:
+        work(0)
+    out.resolves = sum(counts)
+    out.notes = [note for part in notes for note in part]
     return out
+
+
+@dataclass
+class _Probe:
+    """The re-solves of :func:`one_sided_prices` for one session (a thread's share of the rows)."""
+
+    objective: float
+    rhs: np.ndarray
+    move_lower: np.ndarray
+    move_upper: np.ndarray
+    worse: float
+    rel_step: float
+    attempts: int
+    min_rel_step: float
+
+    def run(self, session: Session, todo: list[tuple[int, bool, bool]], basis: Basis,
+            out: OneSided) -> tuple[int, list[str]]:
+        """Fill ``out`` at the rows of ``todo`` (no other thread writes them); the re-solves made and notes."""
+        form = session.form
+        resolves = 0
+        notes: list[str] = []
+        session.set_basis(basis)
+        try:
+            for row, want_left, want_right in todo:
+                base = float(self.rhs[row])
+                lower0, upper0 = float(form.row_lower[row]), float(form.row_upper[row])
+                move_lower, move_upper = bool(self.move_lower[row]), bool(self.move_upper[row])
+                for direction, wanted in ((-1.0, want_left), (1.0, want_right)):
+                    if not wanted:
+                        continue
+                    step = self.rel_step * max(1.0, abs(base))
+                    smallest = self.min_rel_step * max(1.0, abs(base))
+                    estimate = float("nan")
+                    for _ in range(self.attempts):
+                        target = base + direction * step
+                        session.change_row_bounds([row], [target if move_lower else lower0],
+                                                  [target if move_upper else upper0])
+                        solved = session.solve()
+                        resolves += 1
+                        accepted = False
+                        if solved.status is SolveStatus.OPTIMAL and solved.row_dual is not None:
+                            estimate = (solved.objective - self.objective) / (direction * step)
+                            dual_there = float(solved.row_dual[row])
+                            if abs(estimate - dual_there) <= 1e-6 * (1.0 + abs(dual_there)):
+                                # the secant equals the slope at the far end: linear on the whole step
+                                estimate, accepted = dual_there, True
+                                low, high = _row_range(session, solved, row, move_lower, move_upper, target)
+                                if direction < 0:
+                                    out.left_from[row] = low
+                                else:
+                                    out.right_to[row] = high
+                        session.change_row_bounds([row], [lower0], [upper0])
+                        if solved.status is not SolveStatus.OPTIMAL:
+                            session.set_basis(basis)  # no optimal basis to go on from
+                        if accepted:
+                            break
+                        if solved.status is SolveStatus.INFEASIBLE:
+                            estimate = self.worse if direction > 0 else -self.worse  # this way leaves the feasible set
+                        elif solved.status is not SolveStatus.OPTIMAL:
+                            notes.append(f"row {row}: re-solve ended {solved.status.value}")
+                            break
+                        step /= 8.0
+                        if step < smallest:
+                            break
+                    if direction < 0:
+                        out.left[row] = estimate
+                    else:
+                        out.right[row] = estimate
+        finally:
+            session.set_basis(basis)
+        return resolves, notes
 
 
 def _row_range(session: Session, result: BackendResult, row: int, move_lower: bool, move_upper: bool,

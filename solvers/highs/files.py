@@ -29,8 +29,9 @@ def read_model(path: str | Path) -> StandardForm:
     >>> form.num_rows, form.constraint_names().names()
     (3, ['plant1', 'plant2', 'plant3'])
     """
-    import scipy.sparse as sp
+    from solvers.sparse_import import scipy_sparse
 
+    sp = scipy_sparse()
     file = Path(path)
     h = _read(file)
     model = h.getModel()

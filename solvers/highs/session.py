@@ -131,6 +131,11 @@ class HighsSession:
         return self._lp
 
     @property
+    def solves_off_gil(self) -> bool:
+        """highspy releases the GIL while HiGHS solves: sessions on copies of a model can solve in threads."""
+        return True
+
+    @property
     def takes_solution(self) -> bool:
         """MILPs: :meth:`set_solution` hands branch-and-bound a starting incumbent (HiGHS ``setSolution``)."""
         return self.form.is_mip
