@@ -45,8 +45,6 @@ def register(subparsers: Any) -> None:
     sensitivity.add_argument("--bottlenecks", action="store_true", help="add the bottleneck ranking")
     sensitivity.add_argument("--no-one-sided", action="store_true",
                              help="skip the re-solves for one-sided shadow prices at degenerate rows")
-    sensitivity.add_argument("--jobs", type=int, default=None, metavar="N",
-                             help="threads sharing the one-sided re-solves (default: the cores available)")
     sensitivity.add_argument("--objective-unit", default="",
                              help="unit of the objective, e.g. USD (default: the spec's objective unit)")
     sensitivity.add_argument("--sweep", metavar="KIND:NAME",
@@ -236,7 +234,7 @@ def run_sensitivity(args: argparse.Namespace) -> int:
     analysis = _load(args.file)
     try:
         report = sensitivity_report(analysis, one_sided=not args.no_one_sided, objective_unit=args.objective_unit,
-                                    step=args.step, stage=args.stage, max_steps=args.max_steps, jobs=args.jobs)
+                                    step=args.step, stage=args.stage, max_steps=args.max_steps)
     except SensitivityError as error:
         if "infeasible" not in str(error):
             raise

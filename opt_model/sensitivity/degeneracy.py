@@ -118,6 +118,8 @@ class OneSided:
     right_to: np.ndarray
     """How far up the right price holds."""
     resolves: int = 0
+    certified: int = 0
+    """Sides answered without a re-solve: the basis at hand stays optimal on the whole step."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -139,8 +141,7 @@ def active_bounds(form: StandardForm, activity: np.ndarray) -> tuple[np.ndarray,
 
 def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[bool],
                      need_right: Sequence[bool], objective: float, duals: np.ndarray, activity: np.ndarray,
-                     basis: Basis, rel_step: float = 1e-4, attempts: int = 10, min_rel_step: float = 1e-6,
-                     helpers: Sequence[Session] = ()) -> OneSided:
+                     basis: Basis, rel_step: float = 1e-4, attempts: int = 10, min_rel_step: float = 1e-6) -> OneSided:
     """One-sided derivatives of the optimal objective in the right-hand sides of ``rows``.
 
     For each requested side the right-hand side moves by ``h`` and the LP is
@@ -155,13 +156,12 @@ def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[
 
     Each re-solve starts from the basis the last one ended in (optimal at the
     original right-hand sides more often than ``basis``, so most re-solves need
-    few pivots): the derivative does not depend on the basis found, and the range
+    few pivots), and a side whose whole step that basis survives (a session's
+    ``basis_stays_optimal``: HiGHS, from its factor) takes its dual without a
+    re-solve.  The derivative does not depend on the basis found, and the range
     end reported beside it (``left_from`` / ``right_to``) is where *that* basis
     stops being optimal, a true bound which another basis may place elsewhere.
-    ``helpers`` are further sessions on copies of the same model: the rows are
-    shared out among them and the session, each run in its own thread (HiGHS
-    releases the GIL while it solves).  The sessions' bounds and basis are
-    restored afterwards.
+    The session's bounds and basis are restored afterwards.
 
     Rows not asked for get their dual on both sides.
     """
@@ -175,36 +175,13 @@ def one_sided_prices(session: Session, rows: Sequence[int], need_left: Sequence[
             if np.isfinite(rhs[row])]
     probe = _Probe(objective, rhs, move_lower, move_upper, np.inf if form.sense == Sense.MINIMIZE else -np.inf,
                    rel_step, attempts, min_rel_step)
-    sessions = [session, *helpers]
-    shares = np.array_split(np.arange(len(todo)), len(sessions)) if todo else []
-    parts = [[todo[k] for k in share.tolist()] for share in shares]
-    counts = [0] * len(sessions)
-    notes: list[list[str]] = [[] for _ in sessions]
-
-    def work(which: int) -> None:
-        counts[which], notes[which] = probe.run(sessions[which], parts[which], basis, out)
-
-    if len(sessions) > 1 and len(todo) > 1:
-        import threading
-
-        threads = [threading.Thread(target=work, args=(k,), name=f"one-sided-{k}") for k in range(1, len(parts))]
-        for thread in threads:
-            thread.start()
-        try:
-            work(0)
-        finally:
-            for thread in threads:
-                thread.join()
-    elif todo:
-        work(0)
-    out.resolves = sum(counts)
-    out.notes = [note for part in notes for note in part]
+    out.resolves, out.certified, out.notes = probe.run(session, todo, basis, out) if todo else (0, 0, [])
     return out
 
 
 @dataclass
 class _Probe:
-    """The re-solves of :func:`one_sided_prices` for one session (a thread's share of the rows)."""
+    """The re-solves of :func:`one_sided_prices`."""
 
     objective: float
     rhs: np.ndarray
@@ -216,11 +193,13 @@ class _Probe:
     min_rel_step: float
 
     def run(self, session: Session, todo: list[tuple[int, bool, bool]], basis: Basis,
-            out: OneSided) -> tuple[int, list[str]]:
-        """Fill ``out`` at the rows of ``todo`` (no other thread writes them); the re-solves made and notes."""
+            out: OneSided) -> tuple[int, int, list[str]]:
+        """Fill ``out`` at the rows of ``todo``; the re-solves made, the sides answered from a basis at hand
+        and notes."""
         form = session.form
-        resolves = 0
+        resolves = certified = 0
         notes: list[str] = []
+        stays = getattr(session, "basis_stays_optimal", None)
         session.set_basis(basis)
         try:
             for row, want_left, want_right in todo:
@@ -232,6 +211,18 @@ class _Probe:
                         continue
                     step = self.rel_step * max(1.0, abs(base))
                     smallest = self.min_rel_step * max(1.0, abs(base))
+                    if stays is not None:
+                        target = base + direction * step
+                        known = stays(row, target if move_lower else lower0, target if move_upper else upper0)
+                        if known is not None:  # the basis at hand is optimal on the whole step: its dual
+                            low, high = known.row_range or _basic_row_range(known.activity, move_lower,
+                                                                            move_upper, target)
+                            if direction < 0:
+                                out.left[row], out.left_from[row] = known.dual, low
+                            else:
+                                out.right[row], out.right_to[row] = known.dual, high
+                            certified += 1
+                            continue
                     estimate = float("nan")
                     for _ in range(self.attempts):
                         target = base + direction * step
@@ -270,7 +261,7 @@ class _Probe:
                         out.right[row] = estimate
         finally:
             session.set_basis(basis)
-        return resolves, notes
+        return resolves, certified, notes
 
 
 def _row_range(session: Session, result: BackendResult, row: int, move_lower: bool, move_upper: bool,
@@ -290,10 +281,14 @@ def _row_range(session: Session, result: BackendResult, row: int, move_lower: bo
             float(ranging.row_bound_down.value[row]), float(ranging.row_bound_up.value[row]))
     if nonbasic is None:
         assert result.row_activity is not None
-        activity = float(result.row_activity[row])
-        if move_upper and not move_lower:
-            return activity, float("inf")
-        if move_lower and not move_upper:
-            return float("-inf"), activity
-        return rhs, rhs
+        return _basic_row_range(float(result.row_activity[row]), move_lower, move_upper, rhs)
     return nonbasic
+
+
+def _basic_row_range(activity: float, move_lower: bool, move_upper: bool, rhs: float) -> tuple[float, float]:
+    """The rhs range of a basic row: its bound can move freely away from the activity, not past it."""
+    if move_upper and not move_lower:
+        return activity, float("inf")
+    if move_lower and not move_upper:
+        return float("-inf"), activity
+    return rhs, rhs

@@ -16,8 +16,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -349,7 +347,7 @@ def json_number(value: Any) -> float | None:
 def sensitivity_report(source: AnalysisSource, *, one_sided: bool = True, max_one_sided: int = 1000,
                        options: dict[str, Any] | None = None, objective_unit: str = "", step: float = 1.0,
                        max_steps: int = DEFAULT_MAX_STEPS, step_time_limit: float = DEFAULT_STEP_TIME_LIMIT,
-                       stage: int | str | None = None, jobs: int | None = None) -> SensitivityReport:
+                       stage: int | str | None = None) -> SensitivityReport:
     """The local sensitivity report of an LP, a MILP, a QP or a cone program.
 
     ``source`` is a solved :class:`~opt_model.result.Result`, a Model, a
@@ -371,11 +369,6 @@ def sensitivity_report(source: AnalysisSource, *, one_sided: bool = True, max_on
     ``stage`` picks the objective of a model with objectives by priority (number from 1
     or name; default the last stage, with earlier stages held at their optimum).
 
-    ``jobs`` threads share the one-sided re-solves (default: the cores this process may
-    use; HiGHS solves outside the GIL, other solvers use one thread).  The prices do not
-    depend on it; the end of the range reported beside a one-sided price is where the
-    basis found by its re-solve stops being optimal, which may differ with the share.
-
     Example
     -------
     >>> import opt_model as om
@@ -393,8 +386,6 @@ def sensitivity_report(source: AnalysisSource, *, one_sided: bool = True, max_on
         raise ModelError(f"step={step}: give a positive number of units")
     if max_steps < 0:
         raise ModelError(f"max_steps={max_steps}: give 0 or more")
-    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
-        raise ModelError(f"jobs={jobs!r}: give a whole number of threads, 1 or more (leave it out for all cores)")
     analysis, stage_name, stage_result = analysis_for_stage(source, stage, objective_unit)
     notes = list(analysis.notes)
     form = analysis.form
@@ -405,19 +396,16 @@ def sensitivity_report(source: AnalysisSource, *, one_sided: bool = True, max_on
         report = _dual_report(analysis, backend, notes, options)
     elif form.is_mip:
         report = _milp_report(analysis, backend, notes, options, one_sided=one_sided, max_one_sided=max_one_sided,
-                              jobs=jobs,
                               step=step, max_steps=max_steps, step_time_limit=step_time_limit)
     else:
-        report = _lp_report(analysis, backend, notes, options, one_sided=one_sided, max_one_sided=max_one_sided,
-                            jobs=jobs)
+        report = _lp_report(analysis, backend, notes, options, one_sided=one_sided, max_one_sided=max_one_sided)
     report.stage = stage_name
     report.step = float(step)
     return report
 
 
 def _lp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: list[str],
-               options: dict[str, Any] | None, *, one_sided: bool, max_one_sided: int,
-               jobs: int | None = 1) -> SensitivityReport:
+               options: dict[str, Any] | None, *, one_sided: bool, max_one_sided: int) -> SensitivityReport:
     session = analysis.session(options, ranging=True)
     if backend is not None and backend.col_basis is not None and backend.row_basis is not None \
             and len(backend.col_basis) == analysis.form.num_cols and len(backend.row_basis) == analysis.form.num_rows:
@@ -438,8 +426,7 @@ def _lp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: li
         error = SensitivityError(f"the LP ended {result.status.value}: there is no optimal basis to report on{hint}")
         error.status = result.status  # type: ignore[attr-defined]  # a solver outcome: the CLI exits 1
         raise error
-    report = build_report(analysis, session, result, notes, one_sided=one_sided, max_one_sided=max_one_sided,
-                          jobs=jobs, open_helper=lambda: analysis.session(options, ranging=True))
+    report = build_report(analysis, session, result, notes, one_sided=one_sided, max_one_sided=max_one_sided)
     report.solver = result.solver
     report.solve_iterations = int(result.iterations.get("simplex", -1))
     return report
@@ -447,7 +434,7 @@ def _lp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: li
 
 def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: list[str],
                  options: dict[str, Any] | None, *, one_sided: bool, max_one_sided: int, step: float,
-                 max_steps: int, step_time_limit: float, jobs: int | None = 1) -> SensitivityReport:
+                 max_steps: int, step_time_limit: float) -> SensitivityReport:
     form = analysis.form
     if backend is None or backend.status not in (SolveStatus.OPTIMAL,):
         merged = {"time_limit": step_time_limit * 6, **(options or {})}
@@ -458,7 +445,7 @@ def _milp_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
     x = np.asarray(backend.x)
     mip_objective = float(backend.objective)
     fixed = analysis.with_integers_fixed(x)
-    report = _lp_report(fixed, None, [], options, one_sided=one_sided, max_one_sided=max_one_sided, jobs=jobs)
+    report = _lp_report(fixed, None, [], options, one_sided=one_sided, max_one_sided=max_one_sided)
     report.analysis = analysis
     report.problem_class = MILP
     report.objective = mip_objective
@@ -587,14 +574,8 @@ def _dual_report(analysis: AnalysisModel, backend: BackendResult | None, notes: 
 
 
 def build_report(analysis: AnalysisModel, session: Session, result: BackendResult, notes: list[str],
-                 one_sided: bool = True, max_one_sided: int = 1000, jobs: int | None = 1,
-                 open_helper: Callable[[], Session] | None = None) -> SensitivityReport:
-    """Assemble the report from a session holding an optimal solve.
-
-    ``open_helper`` opens another session on the same model: up to ``jobs`` threads
-    (None: the usable cores) share the one-sided re-solves when the session solves
-    outside the GIL.
-    """
+                 one_sided: bool = True, max_one_sided: int = 1000) -> SensitivityReport:
+    """Assemble the report from a session holding an optimal solve."""
     assert result.x is not None and result.row_activity is not None and result.row_dual is not None
     assert result.reduced_cost is not None
     form = session.form
@@ -640,10 +621,8 @@ def build_report(analysis: AnalysisModel, session: Session, result: BackendResul
             notes.append(f"{candidates.size} rows sit at an end of their rhs range; one-sided prices were computed "
                          f"for the first {max_one_sided} only (raise max_one_sided for more)")
             candidates = candidates[:max_one_sided]
-        wanted = int(at_lower_end[candidates].sum() + at_upper_end[candidates].sum())
         sides = one_sided_prices(session, candidates.tolist(), at_lower_end[candidates].tolist(),
-                                 at_upper_end[candidates].tolist(), z, dual, result.row_activity, basis,
-                                 helpers=_helper_sessions(session, open_helper, jobs, wanted))
+                                 at_upper_end[candidates].tolist(), z, dual, result.row_activity, basis)
         dual_left, dual_right = _zero_noise(sides.left, form), _zero_noise(sides.right, form)
         left_from = np.where(np.isnan(sides.left_from), left_from, sides.left_from)
         right_to = np.where(np.isnan(sides.right_to), right_to, sides.right_to)
@@ -671,26 +650,6 @@ def build_report(analysis: AnalysisModel, session: Session, result: BackendResul
         analysis=analysis)
     report.bounds = _bound_frame(analysis, result.x, result.reduced_cost, (ranging, basic_col), z)
     return report
-
-
-SIDES_PER_THREAD = 32
-"""A thread for the one-sided re-solves pays when it has at least this many (a helper session costs a
-hand-off of the model and one solve from the basis, about ten re-solves)."""
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its affinity where the system says, else all)."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else (os.cpu_count() or 1)
-
-
-def _helper_sessions(session: Session, open_helper: Callable[[], Session] | None, jobs: int | None,
-                     sides: int) -> list[Session]:
-    """Sessions for the extra threads of the one-sided re-solves: none unless the session solves off the GIL."""
-    if open_helper is None or not getattr(session, "solves_off_gil", False):
-        return []
-    threads = min(usable_cores() if jobs is None else jobs, sides // SIDES_PER_THREAD)
-    return [open_helper() for _ in range(threads - 1)]
 
 
 def _zero_noise(values: np.ndarray, form: StandardForm) -> np.ndarray:

@@ -38,43 +38,71 @@ def row_bound_range(highs: Any, form: StandardForm, row: int, x: np.ndarray,
     ``-t * B^{-1} e_row``; the ratio test finds how far ``s`` can rise and fall before a
     basic variable leaves its bounds.
     """
+    basic_index = basic_variables(highs)
+    if np.any(basic_index == -1 - row):
+        return None
+    alpha = row_direction(highs, form.num_rows, row)
+    lower, upper = basic_bounds(form, basic_index)
+    return ratio_range(alpha, basic_values(basic_index, x, activity), lower, upper,
+                       float(form.row_lower[row]), float(form.row_upper[row]), float(activity[row]))
+
+
+def basic_variables(highs: Any) -> np.ndarray:
+    """HiGHS's basic variables in its order: column ``j`` as ``j``, row ``i`` as ``-1 - i``."""
     status, basic_index = highs.getBasicVariables()
     if status == highspy.HighsStatus.kError:
         raise ValueError("HiGHS holds no basis")
-    basic_index = np.asarray(basic_index, dtype=np.int64)
-    if np.any(basic_index == -1 - row):
-        return None
-    unit = np.zeros(form.num_rows)
+    return np.asarray(basic_index, dtype=np.int64)
+
+
+def row_direction(highs: Any, num_rows: int, row: int) -> np.ndarray:
+    """``B^{-1} e_row`` (in the order of :func:`basic_variables`): the basic variables move by ``t`` times
+    this when the row's activity moves by ``t`` (its logical, nonbasic, by ``-t``)."""
+    unit = np.zeros(num_rows)
     unit[row] = 1.0
     status, alpha = highs.getBasisSolve(unit)
     if status == highspy.HighsStatus.kError:
         raise ValueError("HiGHS could not solve with its basis")
-    alpha = np.asarray(alpha, dtype=np.float64)
+    return np.asarray(alpha, dtype=np.float64)
+
+
+def basic_bounds(form: StandardForm, basic_index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the basic variables (a logical ``s = -r`` of row bounds ``[L, U]`` has ``[-U, -L]``)."""
+    structural = basic_index >= 0
+    cols, logicals = basic_index[structural], -1 - basic_index[~structural]
+    lower = np.empty(basic_index.size)
+    upper = np.empty(basic_index.size)
+    lower[structural], upper[structural] = form.col_lower[cols], form.col_upper[cols]
+    lower[~structural], upper[~structural] = -form.row_upper[logicals], -form.row_lower[logicals]
+    return lower, upper
+
+
+def basic_values(basic_index: np.ndarray, x: np.ndarray, activity: np.ndarray) -> np.ndarray:
+    """Values of the basic variables at a solution (columns ``x``, logicals ``-activity``)."""
+    structural = basic_index >= 0
+    values = np.empty(basic_index.size)
+    values[structural] = x[basic_index[structural]]
+    values[~structural] = -activity[-1 - basic_index[~structural]]
+    return values
+
+
+def ratio_range(alpha: np.ndarray, values: np.ndarray, lower: np.ndarray, upper: np.ndarray, row_lower: float,
+                row_upper: float, activity: float) -> tuple[float, float]:
+    """HiGHS's ``(row_bound_dn, row_bound_up)`` of a nonbasic row with bounds ``[row_lower, row_upper]`` and
+    activity ``activity``, from its :func:`row_direction` ``alpha`` and the basic variables' values and bounds
+    (all in basis order)."""
     keep = np.abs(alpha) > PIVOT_TOLERANCE
     alpha = alpha[keep]
-    which = basic_index[keep]
-    structural = which >= 0
-    cols = which[structural]
-    logicals = -1 - which[~structural]
-    value = np.empty(alpha.size)
-    lower = np.empty(alpha.size)
-    upper = np.empty(alpha.size)
-    value[structural] = x[cols]
-    lower[structural] = form.col_lower[cols]
-    upper[structural] = form.col_upper[cols]
-    value[~structural] = -activity[logicals]
-    lower[~structural] = -form.row_upper[logicals]
-    upper[~structural] = -form.row_lower[logicals]
-    value = np.minimum(np.maximum(value, lower), upper)
-    room_up = upper - value  # dxi_inc
-    room_down = lower - value  # dxi_dec
+    value = np.minimum(np.maximum(values[keep], lower[keep]), upper[keep])
+    room_up = upper[keep] - value  # dxi_inc
+    room_down = lower[keep] - value  # dxi_dec
     with np.errstate(divide="ignore", invalid="ignore"):
         theta_inc = np.where(alpha < 0, room_up, room_down) / -alpha
         theta_dec = np.where(alpha > 0, room_up, room_down) / -alpha
-    s_lower, s_upper = -float(form.row_upper[row]), -float(form.row_lower[row])
+    s_lower, s_upper = -row_upper, -row_lower
     if not (np.isfinite(s_lower) or np.isfinite(s_upper)):
         return -np.inf, np.inf  # a free row: HiGHS ranges it without limits
-    s_value = _logical_value(s_lower, s_upper, float(activity[row]))
+    s_value = _logical_value(s_lower, s_upper, activity)
     up = s_value + float(theta_inc.min()) if alpha.size else np.inf
     if s_value != s_upper and up > s_upper:
         up = s_upper
