@@ -6,8 +6,11 @@ every side."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from opt_model.sensitivity import sensitivity_report
 from opt_model.sensitivity.problem import AnalysisModel
@@ -56,7 +59,7 @@ def _objective_at(form: StandardForm, row: int, rhs: float, moved: float) -> flo
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_threaded_prices_are_difference_quotients_and_range_ends_hold(seed: int) -> None:
+def test_prices_are_difference_quotients_and_range_ends_hold(seed: int) -> None:
     form = _flow_form(seed)
     report = sensitivity_report(AnalysisModel.from_form(form))
     table = report.constraints
@@ -154,3 +157,75 @@ def test_the_cli_reports_the_same_prices_as_the_library() -> None:
     for column in ("dual_left", "dual_right"):
         got = np.array([np.nan if r[column] is None else float(r[column]) for r in rows])
         np.testing.assert_array_equal(got, table[column].to_numpy(float), err_msg=column)
+
+
+def _single_resolves(form: StandardForm) -> pd.DataFrame:
+    """The report with every side re-solved on its own (no batches, no basis at hand)."""
+    from solvers.highs.session import HighsSession
+
+    stays = HighsSession.basis_stays_optimal
+    try:
+        del HighsSession.basis_stays_optimal
+        return sensitivity_report(AnalysisModel.from_form(form)).constraints
+    finally:
+        HighsSession.basis_stays_optimal = stays  # type: ignore[method-assign]
+
+
+def _assert_same_prices(form: StandardForm) -> None:
+    batched = sensitivity_report(AnalysisModel.from_form(form)).constraints
+    single = _single_resolves(form)
+    for column in ("dual", "dual_left", "dual_right"):
+        np.testing.assert_allclose(batched[column].to_numpy(float), single[column].to_numpy(float), rtol=1e-9,
+                                   atol=1e-9, err_msg=column)
+
+
+def _transport_form(seed: int, sources: int = 9, sinks: int = 12) -> StandardForm:
+    """Supply equals demand: raising a demand or lowering a supply leaves the feasible set (infinite prices)."""
+    rng = np.random.default_rng(seed)
+    demand = rng.integers(2, 9, sinks).astype(float)
+    supply = np.full(sources, np.floor(demand.sum() / sources))
+    supply[0] += demand.sum() - supply.sum()
+    n = sources * sinks
+    A = sp.vstack([sp.kron(sp.eye(sources), np.ones((1, sinks))), sp.kron(np.ones((1, sources)), sp.eye(sinks))],
+                  format="csr")
+    return StandardForm(c=rng.integers(1, 9, n).astype(float), sense=Sense.MINIMIZE, A=A,
+                        row_lower=np.concatenate([np.full(sources, -np.inf), demand]),
+                        row_upper=np.concatenate([supply, np.full(sinks, np.inf)]),
+                        col_lower=np.zeros(n), col_upper=np.full(n, np.inf))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batched_prices_equal_single_resolves_with_infinite_sides(seed: int) -> None:
+    form = _transport_form(seed)
+    single = _single_resolves(form)
+    assert np.isinf(single[["dual_left", "dual_right"]].to_numpy(float)).any()  # sides leaving the feasible set
+    _assert_same_prices(form)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_batched_prices_equal_single_resolves_on_flows(seed: int) -> None:
+    _assert_same_prices(_flow_form(seed, side=10))
+
+
+@st.composite
+def _degenerate_lps(draw: st.DrawFn) -> StandardForm:
+    """Random LPs through an integral point that makes many rows tight (primal degenerate), boxed columns."""
+    m = draw(st.integers(2, 9))
+    n = draw(st.integers(2, 12))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    dense = rng.integers(-2, 3, (m, n)).astype(float) * (rng.random((m, n)) < 0.5)
+    x0 = rng.integers(0, 3, n).astype(float)
+    activity = dense @ x0
+    kind = rng.integers(0, 3, m)  # <=, >= or == through x0
+    lower = np.where(kind == 0, -np.inf, activity)
+    upper = np.where(kind == 1, np.inf, activity)
+    sense = Sense.MINIMIZE if draw(st.booleans()) else Sense.MAXIMIZE
+    return StandardForm(c=rng.integers(-4, 5, n).astype(float), sense=sense, A=sp.csr_matrix(dense),
+                        row_lower=lower, row_upper=upper, col_lower=np.zeros(n), col_upper=np.full(n, 3.0))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_degenerate_lps())
+def test_batched_prices_equal_single_resolves_on_random_degenerate_lps(form: StandardForm) -> None:
+    _assert_same_prices(form)
