@@ -182,6 +182,9 @@ BATCH = 20
 """Sides moved together in one re-solve: the basis found is optimal on most of their steps taken alone (on
 the 2,000-arc flow of ``benchmarks/sensitivity_speed.py`` 435 sides took 261 re-solves one at a time, 31 in
 batches of 20, 27 of 40)."""
+USELESS_BATCHES = 2
+"""Batching stops after this many batches in a row that each answered fewer than two sides: a batch costs a
+re-solve, so on LPs whose bases do not carry over from side to side it would only add re-solves."""
 
 
 class _Probe:
@@ -205,6 +208,7 @@ class _Probe:
         pending = [(row, direction) for row, want_left, want_right in todo
                    for direction, wanted in ((-1.0, want_left), (1.0, want_right)) if wanted]
         alone: set[tuple[int, float]] = set()  # sides a batch did not answer: re-solved on their own
+        useless = 0  # batches in a row that answered fewer than two sides (no re-solve saved)
         session.set_basis(basis)
         try:
             while pending:
@@ -212,9 +216,10 @@ class _Probe:
                 if self._from_basis_at_hand(*side):
                     pending.pop(0)
                     continue
-                if self.stays is not None and side not in alone:
+                if self.stays is not None and side not in alone and useless < USELESS_BATCHES:
                     batch = self._batch(pending, alone)
                     answered = self._solve_batch(batch)
+                    useless = useless + 1 if len(answered) < 2 else 0
                     alone.update(member for member in batch if member not in answered)
                     pending = [member for member in pending if member not in answered]
                     if side in answered:
