@@ -17,7 +17,7 @@ from opt_model.dims import Dim, dims_text
 from opt_model.spec import grammar as g
 from opt_model.spec.evaluate import EvalError, Evaluator, Value, to_dims, union_dims
 from opt_model.spec.loader import Loc
-from opt_model.spec.units import unit_text
+from opt_model.spec.units import UnitError, factor, is_plain, unit_text
 
 if TYPE_CHECKING:
     from opt_model.spec.build import SpecBuilder
@@ -66,8 +66,8 @@ def build_constraint(builder: SpecBuilder, name: str, raw: Any, loc: Loc) -> Non
             raise text_loc.error(f"{what}: foreach and where are not supported with nonlinear atoms")
         builder.model.add_constraints(name, definition)
         return
-    # the unit both sides were brought to (the expression side's): what one unit of the right-hand side means
-    builder.info.units.setdefault(name, unit_text(next(value.unit for value in operands if value.kind == "expr")))
+    # the unit both sides were brought to (the bound's, see in_bound_unit): what one unit of the right-hand side means
+    builder.info.units.setdefault(name, unit_text(row_unit(operands)))
     dims = definition.dims
     if foreach is not None:
         extra = [d.name for d in dims if d not in foreach]
@@ -84,6 +84,41 @@ def build_constraint(builder: SpecBuilder, name: str, raw: Any, loc: Loc) -> Non
     builder.model.add_constraints(name, definition)
 
 
+def in_bound_unit(evaluator: Evaluator, expr: Value, bound: Value, node: g.Node) -> Value:
+    """``expr`` in the unit its bound is written in, when that differs and converts by a factor.
+
+    ``sum(calcium * amount) >= 1 g`` with calcium in mg/kg and amount in g is a row in g,
+    not in g*mg/kg: its value, right-hand side and shadow price then read in the unit the
+    user wrote ("+1 g of calcium costs 0.53 USD", not "+1 g*mg/kg costs 5.3e-07 USD").
+    Plain numbers, zero and other expressions leave the expression's unit as it is.
+    """
+    multiplier = _to_bound_unit(expr, bound)
+    if multiplier is None:
+        return expr
+    return evaluator.checked(Value("expr", expr.obj * multiplier, bound.unit, expr.dims), node)
+
+
+def _to_bound_unit(expr: Value, bound: Value) -> float | None:
+    """The factor that takes ``expr`` to ``bound``'s unit, or None when it keeps its own (see :func:`in_bound_unit`)."""
+    if expr.kind != "expr" or bound.kind == "expr" or bound.is_zero_literal or bound.unit == expr.unit \
+            or is_plain(bound.unit):
+        return None
+    try:
+        return factor(expr.unit, bound.unit)
+    except UnitError:
+        return None  # the comparison reports the mismatch
+
+
+def row_unit(operands: list[Value]) -> Any:
+    """The unit a constraint's row is in: its bound's (:func:`in_bound_unit`) or else its expression's."""
+    expr = next(value for value in operands if value.kind == "expr")
+    if len(operands) == 3:
+        low, high = operands[0], operands[2]
+        return low.unit if low.unit == high.unit and _to_bound_unit(expr, low) is not None else expr.unit
+    bound = operands[1] if operands[0] is expr else operands[0]
+    return bound.unit if _to_bound_unit(expr, bound) is not None else expr.unit
+
+
 def constraint_definition(builder: SpecBuilder, evaluator: Evaluator, tree: g.Compare, operands: list[Value], what: str,
                           target: tuple[Dim, ...] | None = None) -> Any:
     if len(operands) == 3:
@@ -96,6 +131,8 @@ def constraint_definition(builder: SpecBuilder, evaluator: Evaluator, tree: g.Co
             if bound.kind == "expr":
                 raise EvalError(f"the bounds of a range must be numbers or data; {evaluator.quote(node)} "
                                 "has variables", node)
+        if low.unit == high.unit:
+            middle = in_bound_unit(evaluator, middle, low, tree.operands[1])
         low = evaluator.convert(low, middle.unit, tree.operands[0], "lower bound")
         high = evaluator.convert(high, middle.unit, tree.operands[2], "upper bound")
         dims = target or union_dims(middle.dims, low.dims, high.dims)
@@ -110,6 +147,7 @@ def constraint_definition(builder: SpecBuilder, evaluator: Evaluator, tree: g.Co
         op = {"<=": ">=", ">=": "<=", "==": "=="}[op]
     if left.is_zero_literal:
         left = Value(left.kind, left.obj, right.unit, left.dims)
+    left = in_bound_unit(evaluator, left, right, left_node)
     right = evaluator.convert(right, left.unit, right_node,
                               f"cannot compare {evaluator.quote(left_node)} with {evaluator.quote(right_node)}")
     left_names, right_names = {d.name for d in left.dims}, {d.name for d in right.dims}
