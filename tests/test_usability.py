@@ -311,7 +311,9 @@ def test_export_keeps_names_and_writes_short_numbers(tmp_path: Path, suffix: str
     assert " c0 " not in text and "protein_min" in text
     tokens = [t for line in text.splitlines() if not line.startswith(("\\", "*")) for t in line.split()]
     assert all(shortest(t) == t for t in tokens)  # every number in its shortest round-trip form
-    assert "0.3 " in text or "0.3\n" in text  # iron in milk, once written 0.29999999999999999
+    # iron in milk, 0.3 mg/kg: 0.0003 per g of food in the iron row (in mg, its bound's unit); once written
+    # 0.29999999999999999
+    assert "0.0003 " in text or "0.0003\n" in text
     if suffix == "mps":
         assert text.splitlines()[0].split() == ["NAME", "diet"]
     else:
