@@ -17,7 +17,7 @@ from opt_model.dims import Dim, dims_text
 from opt_model.spec import grammar as g
 from opt_model.spec.evaluate import EvalError, Evaluator, Value, to_dims, union_dims
 from opt_model.spec.loader import Loc
-from opt_model.spec.units import UnitError, factor, is_plain, unit_text
+from opt_model.spec.units import Unit, UnitError, factor, is_plain, unit_text
 
 if TYPE_CHECKING:
     from opt_model.spec.build import SpecBuilder
@@ -57,7 +57,7 @@ def build_constraint(builder: SpecBuilder, name: str, raw: Any, loc: Loc) -> Non
         for value, node in zip(operands, tree.operands):
             if value.kind not in ("number", "data", "expr"):
                 raise EvalError(f"{evaluator.quote(node)} is not a number or expression", node)
-        definition = constraint_definition(builder, evaluator, tree, operands, what)
+        definition, unit = constraint_definition(builder, evaluator, tree, operands, what)
     except EvalError as error:
         at = text_loc.shifted(error.node.start) if error.node is not None else text_loc
         raise at.error(f"{what}: {error.message}") from None
@@ -67,7 +67,7 @@ def build_constraint(builder: SpecBuilder, name: str, raw: Any, loc: Loc) -> Non
         builder.model.add_constraints(name, definition)
         return
     # the unit both sides were brought to (the bound's, see in_bound_unit): what one unit of the right-hand side means
-    builder.info.units.setdefault(name, unit_text(row_unit(operands)))
+    builder.info.units.setdefault(name, unit_text(unit))
     dims = definition.dims
     if foreach is not None:
         extra = [d.name for d in dims if d not in foreach]
@@ -75,7 +75,7 @@ def build_constraint(builder: SpecBuilder, name: str, raw: Any, loc: Loc) -> Non
             raise text_loc.error(f"{what} has dims {dims_text(dims)} but foreach lists "
                                  f"{dims_text(foreach)}: sum over {', '.join(extra)} (sum(..., over=...)) or "
                                  "add them to foreach")
-        definition = constraint_definition(builder, evaluator, tree, operands, what, target=foreach)
+        definition, _ = constraint_definition(builder, evaluator, tree, operands, what, target=foreach)
         dims = foreach
     if not isinstance(raw, str) and "where" in raw:
         mask = builder.mask(raw["where"], raw.value_loc("where"), dims, f"where filter of {what}")
@@ -92,35 +92,19 @@ def in_bound_unit(evaluator: Evaluator, expr: Value, bound: Value, node: g.Node)
     user wrote ("+1 g of calcium costs 0.53 USD", not "+1 g*mg/kg costs 5.3e-07 USD").
     Plain numbers, zero and other expressions leave the expression's unit as it is.
     """
-    multiplier = _to_bound_unit(expr, bound)
-    if multiplier is None:
+    if expr.kind != "expr" or bound.kind == "expr" or bound.is_zero_literal or bound.unit == expr.unit \
+            or is_plain(bound.unit):
         return expr
+    try:
+        multiplier = factor(expr.unit, bound.unit)
+    except UnitError:
+        return expr  # the comparison reports the mismatch
     return evaluator.checked(Value("expr", expr.obj * multiplier, bound.unit, expr.dims), node)
 
 
-def _to_bound_unit(expr: Value, bound: Value) -> float | None:
-    """The factor that takes ``expr`` to ``bound``'s unit, or None when it keeps its own (see :func:`in_bound_unit`)."""
-    if expr.kind != "expr" or bound.kind == "expr" or bound.is_zero_literal or bound.unit == expr.unit \
-            or is_plain(bound.unit):
-        return None
-    try:
-        return factor(expr.unit, bound.unit)
-    except UnitError:
-        return None  # the comparison reports the mismatch
-
-
-def row_unit(operands: list[Value]) -> Any:
-    """The unit a constraint's row is in: its bound's (:func:`in_bound_unit`) or else its expression's."""
-    expr = next(value for value in operands if value.kind == "expr")
-    if len(operands) == 3:
-        low, high = operands[0], operands[2]
-        return low.unit if low.unit == high.unit and _to_bound_unit(expr, low) is not None else expr.unit
-    bound = operands[1] if operands[0] is expr else operands[0]
-    return bound.unit if _to_bound_unit(expr, bound) is not None else expr.unit
-
-
 def constraint_definition(builder: SpecBuilder, evaluator: Evaluator, tree: g.Compare, operands: list[Value], what: str,
-                          target: tuple[Dim, ...] | None = None) -> Any:
+                          target: tuple[Dim, ...] | None = None) -> tuple[Any, Unit]:
+    """The constraint of ``tree`` and the unit its row is in (the unit both sides were brought to)."""
     if len(operands) == 3:
         low, middle, high = operands
         if tree.ops[0] == ">=":
@@ -136,7 +120,7 @@ def constraint_definition(builder: SpecBuilder, evaluator: Evaluator, tree: g.Co
         low = evaluator.convert(low, middle.unit, tree.operands[0], "lower bound")
         high = evaluator.convert(high, middle.unit, tree.operands[2], "upper bound")
         dims = target or union_dims(middle.dims, low.dims, high.dims)
-        return to_dims(middle, dims).between(to_dims(low, dims), to_dims(high, dims))
+        return to_dims(middle, dims).between(to_dims(low, dims), to_dims(high, dims)), middle.unit
     left, right = operands
     left_node, right_node = tree.operands
     op = tree.ops[0]
@@ -158,7 +142,7 @@ def constraint_definition(builder: SpecBuilder, evaluator: Evaluator, tree: g.Co
     dims = target or union_dims(left.dims, right.dims)
     lhs, rhs = to_dims(left, dims), to_dims(right, dims)
     if op == "<=":
-        return lhs <= rhs
+        return lhs <= rhs, left.unit
     if op == ">=":
-        return lhs >= rhs
-    return lhs == rhs
+        return lhs >= rhs, left.unit
+    return lhs == rhs, left.unit
