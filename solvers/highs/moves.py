@@ -12,6 +12,7 @@ few thousand variables, whatever the number of pivots).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -52,19 +53,41 @@ class BasisMoves:
     row_lower: np.ndarray
     """The row bounds the solve was made at (a copy)."""
     row_upper: np.ndarray
-    basic_index: np.ndarray = field(init=False)
-    values: np.ndarray = field(init=False)
-    basic_row: np.ndarray = field(init=False)
     directions: dict[int, np.ndarray] = field(init=False, default_factory=dict)
     _present_key: tuple[bytes, bytes, bytes] | None = field(init=False, default=None)
     _present_state: tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, float]] | None = field(init=False,
                                                                                               default=None)
 
-    def __post_init__(self) -> None:
-        self.basic_index = basic_variables(self.highs)
-        self.values = basic_values(self.basic_index, self.x, self.activity)
-        self.basic_row = np.zeros(self.form.num_rows, dtype=bool)
-        self.basic_row[-1 - self.basic_index[self.basic_index < 0]] = True
+    @cached_property
+    def basic_index(self) -> np.ndarray:
+        """HiGHS's basic variables (asked on first use: most solves never need them)."""
+        return basic_variables(self.highs)
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        """The basic variables' values at the solve."""
+        return basic_values(self.basic_index, self.x, self.activity)
+
+    @cached_property
+    def basic_row(self) -> np.ndarray:
+        """Which rows are basic."""
+        basic = np.zeros(self.form.num_rows, dtype=bool)
+        basic[-1 - self.basic_index[self.basic_index < 0]] = True
+        return basic
+
+    def row_range(self, row: int) -> tuple[float, float] | None:
+        """HiGHS's ``(row_bound_dn, row_bound_up)`` of ``row`` at the solve, or None when the row is basic: the
+        right-hand side can move within it while the basis stays optimal.
+
+        ``Highs.getRanging`` ranges every cost and bound (one FTRAN per nonbasic column and
+        row, about as long as a warm re-solve, records as Python lists); this is one row's
+        entry, computed as HiGHS does (:func:`solvers.highs.ranging.ratio_range`).
+        """
+        if self.basic_row[row]:
+            return None
+        lower, upper = basic_bounds(self.form, self.basic_index)
+        return ratio_range(self.direction(row), self.values, lower, upper, float(self.row_lower[row]),
+                           float(self.row_upper[row]), float(self.activity[row]))
 
     def direction(self, row: int) -> np.ndarray:
         """``B^{-1} e_row``, solved once per row."""

@@ -3,10 +3,16 @@
 ``Highs.getRanging`` ranges every cost and bound: one FTRAN per nonbasic column and
 row, about as long as a warm re-solve, and its records come back as Python lists.
 The sensitivity report needs only one row's range after each one-sided re-solve.
-:func:`row_bound_range` computes that row's entry the way HiGHS does
+:func:`ratio_range` computes that row's entry the way HiGHS does
 (``lp_data/HighsRanging.cpp``, "bounds ranging" of a nonbasic logical): one solve
-with the basis (``getBasisSolve``) and a primal ratio test over the basic variables,
-with HiGHS's pivot tolerance and trimming, so that its answer equals HiGHS's.
+with the basis (:func:`row_direction`, ``getBasisSolve``) and a primal ratio test over
+the basic variables, with HiGHS's pivot tolerance and trimming, so that its answer
+equals HiGHS's (:meth:`solvers.highs.moves.BasisMoves.row_range` puts them together).
+
+HiGHS writes a row ``r = a'x`` as a logical ``s = -r`` (bounds ``[-U, -L]``, column
+``e_row`` of ``[A I]``).  Raising ``s`` by ``t`` moves the basic variables by
+``-t * B^{-1} e_row``; the ratio test finds how far ``s`` can rise and fall before a
+basic variable leaves its bounds.
 """
 
 from __future__ import annotations
@@ -22,29 +28,6 @@ PIVOT_TOLERANCE = 1e-9
 """HiGHS ignores entries of the pivotal column at most this large (``tol_a``)."""
 TRIM = 1e-13
 """HiGHS reports range ends below this in magnitude as 0 (``H_TT``)."""
-
-
-def row_bound_range(highs: Any, form: StandardForm, row: int, x: np.ndarray,
-                    activity: np.ndarray) -> tuple[float, float] | None:
-    """``(row_bound_dn, row_bound_up)`` of HiGHS's ranging for ``row``, or None when the row is basic.
-
-    ``highs`` holds an optimal simplex basis with its factor (right after a solve);
-    ``x`` and ``activity`` are that solve's column values and row activities.  The
-    range is of the row's active bound: the right-hand side can move within it while
-    the basis stays optimal.
-
-    HiGHS writes a row ``r = a'x`` as a logical ``s = -r`` (bounds ``[-U, -L]``, column
-    ``e_row`` of ``[A I]``).  Raising ``s`` by ``t`` moves the basic variables by
-    ``-t * B^{-1} e_row``; the ratio test finds how far ``s`` can rise and fall before a
-    basic variable leaves its bounds.
-    """
-    basic_index = basic_variables(highs)
-    if np.any(basic_index == -1 - row):
-        return None
-    alpha = row_direction(highs, form.num_rows, row)
-    lower, upper = basic_bounds(form, basic_index)
-    return ratio_range(alpha, basic_values(basic_index, x, activity), lower, upper,
-                       float(form.row_lower[row]), float(form.row_upper[row]), float(activity[row]))
 
 
 def basic_variables(highs: Any) -> np.ndarray:

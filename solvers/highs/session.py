@@ -111,9 +111,7 @@ class HighsSession:
         self._row_terms: BoundTerms | None = None
         self._zero_cost: np.ndarray | None = None
         # the last optimal LP solve while its basis is current and only row bounds changed since (basis_stays_optimal)
-        self._moves_from: BackendResult | None = None
         self._moves: BasisMoves | None = None
-        self._moves_bounds: tuple[np.ndarray, np.ndarray] | None = None  # the row bounds it was solved at
         self._version = f"{self._highs.versionMajor()}.{self._highs.versionMinor()}.{self._highs.versionPatch()}"
 
     # capabilities (the Session protocol's flags) ----------------------------------------
@@ -145,14 +143,14 @@ class HighsSession:
         """Set objective coefficients ``c[indices] = values`` (one vectorised call)."""
         idx, vals = set_costs(self.form, indices, values)
         self._zero_cost = None
-        self._forget_moves()
+        self._moves = None
         check_status(self._highs.changeColsCost(idx.size, idx, vals), "changing costs")
 
     def change_col_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
         """Set variable bounds (``numpy.inf`` for none) in one vectorised call."""
         idx, low, up = set_bounds(self.form, "col", indices, lower, upper)
         self._col_terms = None
-        self._forget_moves()
+        self._moves = None
         check_status(self._highs.changeColsBounds(idx.size, idx, low, up), "changing variable bounds")
 
     def change_row_bounds(self, indices: Any, lower: Any, upper: Any) -> None:
@@ -186,11 +184,11 @@ class HighsSession:
             check_status(change(i, j, v), "changing a coefficient")
         set_coefficients(self.form, row_idx, col_idx, vals)
         self._transpose = None
-        self._forget_moves()
+        self._moves = None
 
     def change_sense(self, sense: Sense) -> None:
         self.form.sense = sense
-        self._forget_moves()
+        self._moves = None
         check_status(self._highs.changeObjectiveSense(
             highspy.ObjSense.kMaximize if sense == Sense.MAXIMIZE else highspy.ObjSense.kMinimize),
             "changing the objective sense")
@@ -204,7 +202,7 @@ class HighsSession:
         """Make ``basis`` the starting point of the next solve."""
         check_status(self._highs.setBasis(basis.raw), "setting a basis")
         self._solved = True
-        self._forget_moves()
+        self._moves = None
 
     def set_basis_status(self, col_status: np.ndarray, row_status: np.ndarray) -> None:
         """Start the next solve from a basis given as status codes (:attr:`Basis.col_status` layout).
@@ -219,7 +217,7 @@ class HighsSession:
         raw.valid = True
         check_status(self._highs.setBasis(raw), "setting a basis")
         self._solved = True
-        self._forget_moves()
+        self._moves = None
 
     def basic_variables(self) -> np.ndarray:
         """Sorted indices of the basic variables: columns as ``j``, rows as ``num_cols + i``."""
@@ -233,7 +231,7 @@ class HighsSession:
         """Forget the basis: the next solve is cold."""
         self._highs.clearSolver()
         self._start = False
-        self._forget_moves()
+        self._moves = None
 
     def set_solution(self, x: Any) -> None:
         """Start the next MILP solve from the point ``x`` (one value per column), e.g. the last incumbent.
@@ -301,27 +299,18 @@ class HighsSession:
             result.col_basis = snapshot.col_status
             result.row_basis = snapshot.row_status
         self._solved = True
-        self._forget_moves()
+        self._moves = None
         if self._lp and result.status is SolveStatus.OPTIMAL and result.x is not None \
                 and result.row_activity is not None and result.row_dual is not None:
-            self._moves_from = result
-            self._moves_bounds = (self.form.row_lower.copy(), self.form.row_upper.copy())
+            self._moves = self._basis_moves(result)
         return result
 
-    def _forget_moves(self) -> None:
-        self._moves_from = None
-        self._moves = None
-
-    def _basis_moves(self, result: BackendResult) -> BasisMoves | None:
-        """The moves checker of ``result`` when it is the last optimal solve and its basis is current."""
-        if result is not self._moves_from:
-            return None
-        if self._moves is None:
-            assert result.x is not None and result.row_activity is not None and result.row_dual is not None
-            assert self._moves_bounds is not None
-            self._moves = BasisMoves(self._highs, self.form, result.x, result.row_activity, result.row_dual,
-                                     *self._moves_bounds)
-        return self._moves
+    def _basis_moves(self, result: BackendResult) -> BasisMoves:
+        """``result``'s basis, taken as the one HiGHS holds, at the present row bounds."""
+        assert result.x is not None and result.row_activity is not None
+        row_dual = result.row_dual if result.row_dual is not None else np.zeros(self.form.num_rows)
+        return BasisMoves(self._highs, self.form, result.x, result.row_activity, row_dual,
+                          self.form.row_lower.copy(), self.form.row_upper.copy())
 
     def _run(self, warm: bool) -> tuple[BackendResult, Residuals | None]:
         h = self._highs
@@ -402,18 +391,10 @@ class HighsSession:
         """One row's entry of :meth:`ranging` (``row_bound_down``, ``row_bound_up`` values) after ``result``,
         the last optimal LP solve; None when the row is basic.  One solve with the basis instead of
         ranging everything (see :mod:`solvers.highs.ranging`)."""
-        from solvers.highs.ranging import basic_bounds, ratio_range, row_bound_range
-
         if not self._lp or result.x is None or result.row_activity is None:
             raise SensitivityError("ranging exists for LPs solved to optimality only")
-        moves = self._basis_moves(result)
-        if moves is None:
-            return row_bound_range(self._highs, self.form, row, result.x, result.row_activity)
-        if moves.basic_row[row]:
-            return None
-        lower, upper = basic_bounds(self.form, moves.basic_index)
-        return ratio_range(moves.direction(row), moves.values, lower, upper, float(self.form.row_lower[row]),
-                           float(self.form.row_upper[row]), float(result.row_activity[row]))
+        moves = self._moves if self._moves is not None and self._moves.x is result.x else self._basis_moves(result)
+        return moves.row_range(row)
 
     def basis_stays_optimal(self, row: int, lower: float, upper: float) -> StaysOptimal | None:
         """Whether the basis of the last solve stays optimal with ``row``'s bounds at ``[lower, upper]``.
@@ -424,10 +405,7 @@ class HighsSession:
         moved ones; None when it is not, or when anything but row bounds changed since an
         optimal LP solve.
         """
-        if self._moves_from is None:
-            return None
-        moves = self._basis_moves(self._moves_from)
-        return None if moves is None else moves.check(row, float(lower), float(upper))
+        return None if self._moves is None else self._moves.check(row, float(lower), float(upper))
 
     def iis(self, irreducible: bool = True) -> Iis:
         """An irreducible infeasible subset of an infeasible LP (``getIis``).
@@ -460,7 +438,7 @@ class HighsSession:
         an array; a negative penalty keeps that bound hard.  The model itself is
         not changed; the next :meth:`solve` is cold.
         """
-        self._forget_moves()
+        self._moves = None
         rows = np.broadcast_to(np.asarray(row_penalty, dtype=np.float64), (self.form.num_rows,))
         lows = np.broadcast_to(np.asarray(col_lower_penalty, dtype=np.float64), (self.form.num_cols,))
         ups = np.broadcast_to(np.asarray(col_upper_penalty, dtype=np.float64), (self.form.num_cols,))
