@@ -49,9 +49,10 @@ def test_one_sided_prices_match_difference_quotients() -> None:
         assert constraints["dual_left"].iloc[row] == pytest.approx(left, abs=1e-6)
 
 
-def _transport_form(seed: int, sources: int = 9, sinks: int = 12) -> StandardForm:
+def _transport_form(seed: int, sources: int = 9, sinks: int = 12, capacities: bool = True) -> StandardForm:
     """A transportation LP with integral supplies, demands and capacities: primal degenerate by construction
-    (total supply equals total demand, many arcs at capacity or at zero)."""
+    (total supply equals total demand, many arcs at capacity or at zero).  Without ``capacities`` raising a
+    demand or lowering a supply leaves the feasible set (infinite one-sided prices)."""
     rng = np.random.default_rng(seed)
     demand = rng.integers(2, 9, sinks).astype(float)
     supply = np.full(sources, np.floor(demand.sum() / sources))
@@ -62,7 +63,8 @@ def _transport_form(seed: int, sources: int = 9, sinks: int = 12) -> StandardFor
     return StandardForm(c=rng.integers(1, 9, n).astype(float), sense=Sense.MINIMIZE, A=A,
                         row_lower=np.concatenate([np.full(sources, -np.inf), demand]),
                         row_upper=np.concatenate([supply, np.full(sinks, np.inf)]),
-                        col_lower=np.zeros(n), col_upper=rng.integers(1, 6, n).astype(float))
+                        col_lower=np.zeros(n),
+                        col_upper=rng.integers(1, 6, n).astype(float) if capacities else np.full(n, np.inf))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from opt_model.sensitivity import sensitivity_report
 from opt_model.sensitivity.problem import AnalysisModel
 from solvers import Sense, StandardForm, solve
+from tests.test_one_sided import _transport_form
 
 
 def _flow_form(seed: int, side: int = 12) -> StandardForm:
@@ -179,24 +180,9 @@ def _assert_same_prices(form: StandardForm) -> None:
                                    atol=1e-9, err_msg=column)
 
 
-def _transport_form(seed: int, sources: int = 9, sinks: int = 12) -> StandardForm:
-    """Supply equals demand: raising a demand or lowering a supply leaves the feasible set (infinite prices)."""
-    rng = np.random.default_rng(seed)
-    demand = rng.integers(2, 9, sinks).astype(float)
-    supply = np.full(sources, np.floor(demand.sum() / sources))
-    supply[0] += demand.sum() - supply.sum()
-    n = sources * sinks
-    A = sp.vstack([sp.kron(sp.eye(sources), np.ones((1, sinks))), sp.kron(np.ones((1, sources)), sp.eye(sinks))],
-                  format="csr")
-    return StandardForm(c=rng.integers(1, 9, n).astype(float), sense=Sense.MINIMIZE, A=A,
-                        row_lower=np.concatenate([np.full(sources, -np.inf), demand]),
-                        row_upper=np.concatenate([supply, np.full(sinks, np.inf)]),
-                        col_lower=np.zeros(n), col_upper=np.full(n, np.inf))
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_batched_prices_equal_single_resolves_with_infinite_sides(seed: int) -> None:
-    form = _transport_form(seed)
+    form = _transport_form(seed, capacities=False)
     single = _single_resolves(form)
     assert np.isinf(single[["dual_left", "dual_right"]].to_numpy(float)).any()  # sides leaving the feasible set
     _assert_same_prices(form)

@@ -234,8 +234,12 @@ class _Probe:
         """The first step's right-hand side and the row's bounds there."""
         base = float(self.rhs[row])
         target = base + direction * self.rel_step * max(1.0, abs(base))
+        return (target, *self._bounds_at(row, target))
+
+    def _bounds_at(self, row: int, target: float) -> tuple[float, float]:
+        """The row's bounds with its active bound(s) at ``target``."""
         form = self.session.form
-        return (target, target if self.move_lower[row] else float(form.row_lower[row]),
+        return (target if self.move_lower[row] else float(form.row_lower[row]),
                 target if self.move_upper[row] else float(form.row_upper[row]))
 
     def _from_basis_at_hand(self, row: int, direction: float) -> bool:
@@ -296,7 +300,8 @@ class _Probe:
         estimate = float("nan")
         for _ in range(self.attempts):
             target = base + direction * step
-            session.change_row_bounds([row], [target if move_lower else lower0], [target if move_upper else upper0])
+            lower, upper = self._bounds_at(row, target)
+            session.change_row_bounds([row], [lower], [upper])
             solved = session.solve()
             self.resolves += 1
             accepted = False
